@@ -1,0 +1,102 @@
+"""Datasets: where to find them, how to check them, and errors that say how to get them.
+
+Data are found by ``--data-root``, then ``$REPRO_DATA``, then ``~/.cache/repro``. Every loader
+checks the sha256 of the files it reads against the sums recorded in this package (not against a
+file beside the data, which could be changed together with the data) before parsing them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+
+
+class DataError(RuntimeError):
+    """A dataset file is missing, corrupt or malformed. The message names the file and the fix."""
+
+
+def data_roots(data_root: str | os.PathLike[str] | None = None) -> list[Path]:
+    """Candidate roots, in the order they are searched."""
+    roots = []
+    if data_root is not None:
+        roots.append(Path(data_root))
+    if os.environ.get("REPRO_DATA"):
+        roots.append(Path(os.environ["REPRO_DATA"]))
+    roots.append(Path.home() / ".cache" / "repro")
+    return roots
+
+
+def find_dataset(
+    name: str,
+    data_root: str | os.PathLike[str] | None = None,
+    hint: str = "",
+) -> Path:
+    """The folder ``<root>/<name>`` of the first root that has it.
+
+    An explicit ``data_root`` that does not exist is an error in itself (a typo should not fall
+    through to another root silently).
+    """
+    if data_root is not None and not Path(data_root).is_dir():
+        raise DataError(f"--data-root {data_root} is not a directory")
+    searched = []
+    for root in data_roots(data_root):
+        folder = root / name
+        searched.append(str(folder))
+        if folder.is_dir():
+            return folder
+    raise DataError(
+        f"dataset folder {name!r} not found; looked in: {', '.join(searched)}. "
+        f"Pass --data-root DIR or set REPRO_DATA to a folder that holds {name}/. {hint}".strip()
+    )
+
+
+@lru_cache(maxsize=256)
+def _sha256(path: str, mtime_ns: int, size: int) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def sha256(path: str | os.PathLike[str]) -> str:
+    """sha256 of a file (cached per path, modification time and size)."""
+    st = os.stat(path)
+    return _sha256(str(path), st.st_mtime_ns, st.st_size)
+
+
+def verify_file(path: Path, expected_sha256: str, how_to_get: str = "") -> Path:
+    """Check that ``path`` exists and has the expected sha256; raise :class:`DataError` if not."""
+    if not path.is_file():
+        raise DataError(f"missing file {path}. {how_to_get}".strip())
+    got = sha256(path)
+    if got != expected_sha256:
+        size = path.stat().st_size
+        raise DataError(
+            f"checksum mismatch for {path} ({size} bytes): sha256 {got}, expected "
+            f"{expected_sha256}. The file is corrupt, truncated or a different version; "
+            f"delete it and obtain it again. {how_to_get}".strip()
+        )
+    return path
+
+
+def verify_files(
+    folder: Path, sums: Mapping[str, str], names: list[str], how_to_get: str = ""
+) -> None:
+    """Verify several files of one folder, reporting every missing one at once."""
+    missing = [n for n in names if not (folder / n).is_file()]
+    if missing:
+        raise DataError(f"missing file(s) in {folder}: {', '.join(missing)}. {how_to_get}".strip())
+    for n in names:
+        verify_file(folder / n, sums[n], how_to_get)
+
+
+def cache_dir(sub: str = "") -> Path:
+    """A writable cache folder (never beside the data, which may be read-only)."""
+    base = Path(os.environ.get("REPRO_CACHE") or Path.home() / ".cache" / "repro-cache")
+    path = base / sub if sub else base
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,106 @@
+"""Small real image datasets: the MNIST test set (10,000 digits) and USPS (7,291 + 2,007 digits).
+
+Folder layout under the data root (``images/``)::
+
+    mnist_test/t10k-images-idx3-ubyte.gz   IDX, (10000, 28, 28) uint8
+    mnist_test/t10k-labels-idx1-ubyte.gz   IDX, (10000,) uint8
+    usps/usps_16x16.npz                    x_train (7291, 16, 16) float32 in [0, 1], y_train,
+                                           x_test (2007, 16, 16), y_test
+
+Only the MNIST *test* images are available offline, so experiments that train on MNIST split the
+test set into their own train/test parts with :func:`split_indices` and say so in their tables.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from repro.data import DataError, find_dataset, verify_file
+
+SHA256 = {
+    "mnist_test/t10k-images-idx3-ubyte.gz": (
+        "167310007f03058885c7e95e6c0b19c20de5c7fd3031f4cbdadc9014a523d80b"
+    ),
+    "mnist_test/t10k-labels-idx1-ubyte.gz": (
+        "fc607395669ec21321ea83e4b82c0544b7e8e63ff5b34337c06bc0a17cc0da3c"
+    ),
+    "usps/usps_16x16.npz": "c4b46d2de18f2fc59cdbd4117a86450c27fd9b3d986cb145c7e95848380e7bc9",
+}
+
+HOW_TO_GET = (
+    "The MNIST test files are the standard t10k-*-ubyte.gz files from the MNIST distribution; "
+    "usps_16x16.npz is the USPS split of the widely distributed usps.h5 converted to numpy "
+    "(see ../shared/data/images/README.md). Put them under <data root>/images/."
+)
+
+
+@dataclass(frozen=True)
+class ImageSet:
+    """Images (N, H, W) float32 in [0, 1] and labels (N,) int64."""
+
+    images: np.ndarray
+    labels: np.ndarray
+    name: str
+
+    def __post_init__(self) -> None:
+        if self.images.ndim != 3 or len(self.images) != len(self.labels):
+            raise DataError(
+                f"{self.name}: images {self.images.shape} vs labels {self.labels.shape}"
+            )
+
+
+def _read_idx(path: os.PathLike[str], magic: int, ndim: int) -> np.ndarray:
+    with gzip.open(path, "rb") as f:
+        raw = f.read()
+    if len(raw) < 4 + 4 * ndim:
+        raise DataError(f"{path}: truncated IDX header ({len(raw)} bytes)")
+    got = int.from_bytes(raw[:4], "big")
+    if got != magic:
+        raise DataError(f"{path}: IDX magic {got:#x}, expected {magic:#x}")
+    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
+    body = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
+    if body.size != int(np.prod(dims)):
+        raise DataError(f"{path}: {body.size} values for shape {tuple(dims)}")
+    return body.reshape(dims)
+
+
+def load_mnist_test(data_root: str | os.PathLike[str] | None = None) -> ImageSet:
+    """The 10,000 MNIST test digits, checksums verified."""
+    folder = find_dataset("images", data_root, HOW_TO_GET)
+    img = verify_file(
+        folder / "mnist_test/t10k-images-idx3-ubyte.gz",
+        SHA256["mnist_test/t10k-images-idx3-ubyte.gz"],
+        HOW_TO_GET,
+    )
+    lab = verify_file(
+        folder / "mnist_test/t10k-labels-idx1-ubyte.gz",
+        SHA256["mnist_test/t10k-labels-idx1-ubyte.gz"],
+        HOW_TO_GET,
+    )
+    images = _read_idx(img, 0x803, 3).astype(np.float32) / 255.0
+    labels = _read_idx(lab, 0x801, 1).astype(np.int64)
+    return ImageSet(images, labels, "MNIST test set")
+
+
+def load_usps(split: str = "train", data_root: str | os.PathLike[str] | None = None) -> ImageSet:
+    """USPS digits (16×16, values in [0, 1]) of the standard ``train`` or ``test`` split."""
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    folder = find_dataset("images", data_root, HOW_TO_GET)
+    path = verify_file(folder / "usps/usps_16x16.npz", SHA256["usps/usps_16x16.npz"], HOW_TO_GET)
+    with np.load(path, allow_pickle=False) as z:
+        images = z[f"x_{split}"].astype(np.float32)
+        labels = z[f"y_{split}"].astype(np.int64)
+    return ImageSet(images, labels, f"USPS {split}")
+
+
+def split_indices(n: int, n_train: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A seeded random split of ``range(n)`` into ``n_train`` and ``n - n_train`` indices."""
+    if not 0 < n_train < n:
+        raise ValueError(f"n_train must be in (0, {n}), got {n_train}")
+    perm = np.random.default_rng(seed).permutation(n)
+    return np.sort(perm[:n_train]), np.sort(perm[n_train:])

@@ -1,0 +1,160 @@
+"""Running a paper's experiments: run sizes, seeds, worker processes and progress bars.
+
+A paper's ``reproduce.run(ctx)`` receives a :class:`RunContext` and yields
+:class:`~repro.claims.Measurement` objects. Parallelism belongs here, not to the papers: an
+experiment hands ``ctx.map`` a module-level function and its jobs, and the runner spreads them
+over single-threaded worker processes (small models run several times faster one thread per
+process than two threads in one process on a 2-core machine).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import torch
+from tqdm.auto import tqdm
+
+from repro.claims import Judgement, Measurement, Paper, judge
+
+Size = Literal["quick", "default", "full"]
+T = TypeVar("T")
+R = TypeVar("R")
+
+SIZES: tuple[str, ...] = ("quick", "default", "full")
+
+
+def _single_thread_worker() -> None:
+    torch.set_num_threads(1)
+    torch.set_num_interop_threads(1)
+
+
+@dataclass
+class RunContext:
+    """What a paper's experiments are told about the run they are part of.
+
+    ``size``: ``quick`` is a CI smoke run (seconds), ``default`` a real but reduced run
+    (minutes on 2 cores), ``full`` the paper's protocol. ``seeds`` overrides the size's seed
+    count where given. ``jobs`` is the number of worker processes for :meth:`map` (1 runs in
+    this process).
+    """
+
+    size: Size = "default"
+    seeds: int | None = None
+    device: str = "cpu"
+    data_root: str | None = None
+    jobs: int = 1
+    progress: bool = True
+    command: str = ""
+    log: Callable[[str], None] = field(default=print)
+
+    def __post_init__(self) -> None:
+        if self.size not in SIZES:
+            raise ValueError(f"size must be one of {', '.join(SIZES)}, got {self.size!r}")
+        if self.seeds is not None and self.seeds < 1:
+            raise ValueError("seeds must be at least 1")
+        if self.jobs < 1:
+            raise ValueError("jobs must be at least 1")
+        if self.device.startswith("cuda") and not torch.cuda.is_available():
+            raise RuntimeError(
+                "--device cuda was asked for but torch sees no CUDA device "
+                f"(torch {torch.__version__}, CUDA build {torch.version.cuda})"
+            )
+
+    def pick(self, quick: T, default: T, full: T) -> T:
+        """The value for this run's size."""
+        return {"quick": quick, "default": default, "full": full}[self.size]
+
+    def n_seeds(self, quick: int, default: int, full: int) -> int:
+        """Seeds for this run: the size's number unless ``--seeds`` overrides it."""
+        return self.seeds if self.seeds is not None else self.pick(quick, default, full)
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T], desc: str = "") -> list[R]:
+        """``[fn(x) for x in items]`` over ``jobs`` single-threaded processes, with a progress bar.
+
+        ``fn`` must be a module-level function and ``items`` picklable. Results keep the order of
+        ``items``.
+        """
+        bar = tqdm(total=len(items), desc=desc, disable=not self.progress, leave=False)
+        try:
+            if self.jobs == 1 or len(items) <= 1:
+                out = []
+                for x in items:
+                    out.append(fn(x))
+                    bar.update()
+                return out
+            with ProcessPoolExecutor(
+                max_workers=min(self.jobs, len(items)), initializer=_single_thread_worker
+            ) as pool:
+                futures = [pool.submit(fn, x) for x in items]
+                for f in futures:
+                    f.add_done_callback(lambda _f: bar.update())
+                return [f.result() for f in futures]
+        finally:
+            bar.close()
+
+
+def default_jobs() -> int:
+    """One worker per available core."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass
+class ClaimResult:
+    claim_id: str
+    measurement: Measurement | None
+    judgement: Judgement
+
+
+@dataclass
+class PaperRun:
+    paper: Paper
+    results: list[ClaimResult]
+    seconds: float
+    ctx: RunContext
+
+
+def run_paper(paper: Paper, ctx: RunContext) -> PaperRun:
+    """Run a paper's experiments and judge every claim (unmeasured claims are "not run")."""
+    start = time.perf_counter()
+    measured: dict[str, Measurement] = {}
+    experiments = paper.experiments()
+    if experiments is not None:
+        for m in _iter_measurements(experiments(ctx)):
+            if m.claim_id not in {c.id for c in paper.claims}:
+                raise KeyError(f"{paper.id}: reproduce.py measured unknown claim {m.claim_id!r}")
+            measured[m.claim_id] = m
+    results = []
+    for claim in paper.claims:
+        m = measured.get(claim.id)
+        j = judge(claim, m)
+        if m is None and claim.kind == "identity" and claim.test:
+            j = Judgement(j.verdict, f"checked by the property test {claim.test}")
+        elif m is None and experiments is None:
+            j = Judgement(j.verdict, "no experiment implemented yet")
+        results.append(ClaimResult(claim.id, m, j))
+    return PaperRun(paper, results, time.perf_counter() - start, ctx)
+
+
+def _iter_measurements(it: Iterable[Measurement]) -> Iterator[Measurement]:
+    for m in it:
+        if not isinstance(m, Measurement):
+            raise TypeError(f"reproduce.run must yield Measurement objects, got {type(m)!r}")
+        yield m
+
+
+def results_dir(path: str | os.PathLike[str] | None = None) -> Path:
+    """Where results go: the given path, ``$REPRO_RESULTS``, or ``./results``."""
+    return Path(path or os.environ.get("REPRO_RESULTS") or "results")
+
+
+def describe_run(ctx: RunContext) -> dict[str, Any]:
+    return {"size": ctx.size, "seeds": ctx.seeds, "device": ctx.device, "jobs": ctx.jobs}

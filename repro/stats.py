@@ -1,0 +1,82 @@
+"""Statistics over seeds: mean and spread, intervals for gaps, the tolerance test of a check."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import stats as sps
+
+
+def mean_std(samples: Sequence[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation (ddof=1; 0 for a single sample)."""
+    x = np.asarray(samples, dtype=np.float64)
+    if x.size == 0:
+        raise ValueError("mean_std needs at least one sample")
+    std = float(x.std(ddof=1)) if x.size > 1 else 0.0
+    return float(x.mean()), std
+
+
+def sem(samples: Sequence[float]) -> float:
+    """Standard error of the mean."""
+    x = np.asarray(samples, dtype=np.float64)
+    return float(x.std(ddof=1) / math.sqrt(x.size)) if x.size > 1 else 0.0
+
+
+def mean_ci(samples: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
+    """Mean with its Student-t interval: (mean, low, high)."""
+    x = np.asarray(samples, dtype=np.float64)
+    m = float(x.mean())
+    if x.size < 2:
+        return m, m, m
+    half = sps.t.ppf(0.5 + level / 2, x.size - 1) * sem(x)
+    return m, m - half, m + half
+
+
+def welch_se(a: Sequence[float], b: Sequence[float]) -> float:
+    """Standard error of mean(a) − mean(b) without assuming equal variances."""
+    return math.sqrt(sem(a) ** 2 + sem(b) ** 2)
+
+
+def welch_ci(
+    a: Sequence[float], b: Sequence[float], level: float = 0.95
+) -> tuple[float, float, float]:
+    """mean(a) − mean(b) with its Welch interval: (difference, low, high).
+
+    Degrees of freedom by the Welch–Satterthwaite equation. With fewer than two samples on
+    either side the interval is unbounded (the gap cannot be judged).
+    """
+    x = np.asarray(a, dtype=np.float64)
+    y = np.asarray(b, dtype=np.float64)
+    diff = float(x.mean() - y.mean())
+    if x.size < 2 or y.size < 2:
+        return diff, -math.inf, math.inf
+    vx, vy = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
+    se = math.sqrt(vx + vy)
+    if se == 0.0:
+        return diff, diff, diff
+    dof = (vx + vy) ** 2 / (vx**2 / (x.size - 1) + vy**2 / (y.size - 1))
+    half = sps.t.ppf(0.5 + level / 2, dof) * se
+    return diff, diff - half, diff + half
+
+
+def paired_ci(
+    a: Sequence[float], b: Sequence[float], level: float = 0.95
+) -> tuple[float, float, float]:
+    """mean(a − b) over paired samples (same seeds) with its t interval."""
+    d = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
+    return mean_ci(d, level)
+
+
+def moved(
+    old: float, old_se: float | None, new: float, new_se: float | None, abs_tol: float
+) -> tuple[bool, float]:
+    """The regression rule of ``repro check``.
+
+    A number has moved when |new − old| > max(abs_tol, 3·sqrt(se_old² + se_new²)).
+    Returns (moved, the threshold that was applied).
+    """
+    se = math.sqrt((old_se or 0.0) ** 2 + (new_se or 0.0) ** 2)
+    threshold = max(abs_tol, 3.0 * se)
+    return abs(new - old) > threshold, threshold

@@ -1,0 +1,68 @@
+"""Benchmark machinery shared by the throughput suites.
+
+``bench`` times a callable with pytest-benchmark after synchronising the device on every call,
+and records in ``extra_info`` what users compare: samples/s, ms per call, peak device memory,
+NVML energy per sample on a GPU, and — where a peer implementation is given — the same-run
+ratio ours/peer (peer timed in the same test, on the same inputs, right after ours).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from repro.env import fingerprint
+from repro.telemetry import PowerSampler
+from repro.timing import peak_memory, ratio, synced, time_call
+
+
+def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
+    machine_info["repro"] = fingerprint()
+
+
+def _median(benchmark: Any) -> float | None:
+    stats = getattr(benchmark, "stats", None)
+    if stats is None:
+        return None
+    return float(stats.stats.median)
+
+
+@pytest.fixture
+def bench(benchmark: Any, device: str) -> Callable[..., Any]:
+    """``bench(fn, n_samples=..., peers={"torchvision": fn2}, **extra)`` -> fn's result."""
+
+    def run(
+        fn: Callable[[], Any],
+        *,
+        n_samples: int,
+        peers: dict[str, Callable[[], Any]] | None = None,
+        **extra: Any,
+    ) -> Any:
+        f = synced(fn, device)
+        out = benchmark(f)
+        info = benchmark.extra_info
+        info.update(extra)
+        info["device"] = device
+        info["n_samples"] = n_samples
+        ours = _median(benchmark)
+        if ours is not None:
+            info["ms_per_call"] = ours * 1e3
+            info["samples_per_s"] = n_samples / ours
+            info["peak_memory_bytes"] = peak_memory(f, device)
+            if device.startswith("cuda"):
+                calls = max(3, int(0.5 / max(ours, 1e-6)))
+                with PowerSampler() as power:
+                    for _ in range(calls):
+                        f()
+                info.update(power.extra_info(n_samples * calls))
+            for name, peer in (peers or {}).items():
+                peer_s = time_call(
+                    peer, device, repeat=max(5, min(benchmark.stats.stats.rounds, 30))
+                )
+                info[f"{name}_ms_per_call"] = peer_s * 1e3
+                info[f"ratio_vs_{name}"] = ratio(ours, peer_s)
+        return out
+
+    return run
