@@ -51,6 +51,8 @@ class RunContext:
     jobs: int = 1
     progress: bool = True
     command: str = ""
+    #: Where experiments may save figures (``results/plots``); None: save none.
+    plots_dir: Path | None = None
     log: Callable[[str], None] = field(default=print)
 
     def __post_init__(self) -> None:

@@ -1,0 +1,232 @@
+"""The ``repro`` command: ``list | run | check | table | env | data``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from collections.abc import Sequence
+
+from repro import baselines, tables
+from repro.claims import PAPER_IDS, Paper, load_paper, registered_papers
+from repro.data import DataError
+from repro.results import dump, load, run_to_dict, write_atomic
+from repro.runner import RunContext, default_jobs, results_dir, run_paper
+
+
+def _papers(names: Sequence[str], all_: bool) -> list[Paper]:
+    if all_ and names:
+        raise SystemExit("repro: give paper ids or --all, not both")
+    if all_:
+        return registered_papers()
+    if not names:
+        raise SystemExit("repro: name at least one paper (or --all); see `repro list`")
+    papers = []
+    for name in names:
+        if name not in PAPER_IDS:
+            raise SystemExit(f"repro: unknown paper {name!r}; known: {', '.join(PAPER_IDS)}")
+        paper = load_paper(name)
+        if paper is None:
+            raise SystemExit(
+                f"repro: paper {name!r} has no implementation yet (implementations/{name}/paper.py)"
+            )
+        papers.append(paper)
+    return papers
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    res = results_dir(args.results)
+    registered = {p.id: p for p in registered_papers()}
+    for pid in PAPER_IDS:
+        paper = registered.get(pid)
+        if paper is None:
+            print(f"{pid:13s} (not implemented yet)")
+            continue
+        verdicts = {}
+        path = res / f"{pid}.json"
+        if path.is_file():
+            verdicts = {c["id"]: c["verdict"] for c in load(path)["claims"]}
+        print(f"{pid:13s} {paper.title} ({paper.venue}) — {len(paper.claims)} claims")
+        for c in paper.claims:
+            print(f"    {c.id:45s} {c.kind:9s} {verdicts.get(c.id, 'not run yet')}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    size = "quick" if args.quick else "full" if args.full else "default"
+    if args.save_baseline and size != "full":
+        raise SystemExit("repro: --save-baseline needs --full (baselines come from full runs only)")
+    papers = _papers(args.papers, args.all)
+    res = results_dir(args.results)
+    command = "repro " + " ".join(shlex.quote(a) for a in (args.argv or []))
+    status = 0
+    for paper in papers:
+        ctx = RunContext(
+            size=size,
+            seeds=args.seeds,
+            device=args.device,
+            data_root=args.data_root,
+            jobs=args.jobs or default_jobs(),
+            progress=not args.no_progress,
+            command=command,
+            plots_dir=res / "plots",
+        )
+        print(f"== {paper.id}: {paper.title} ({size} run, {ctx.jobs} jobs)", flush=True)
+        try:
+            run = run_paper(paper, ctx)
+        except DataError as e:
+            print(f"repro: {paper.id}: data problem: {e}", file=sys.stderr)
+            status = 2
+            continue
+        doc = run_to_dict(run, command)
+        write_atomic(res / f"{paper.id}.json", dump(doc))
+        plot = tables.plot_paper(doc, res / "plots" / f"{paper.id}.png")
+        md = tables.paper_markdown(doc, plot=f"plots/{paper.id}.png" if plot else None)
+        write_atomic(res / f"{paper.id}.md", md)
+        print(
+            tables.claims_frame(doc)[["claim", "paper", "ours", "verdict"]].to_markdown(index=False)
+        )
+        print(f"wrote {res / paper.id}.json, {res / paper.id}.md ({run.seconds:.0f} s)")
+        if args.save_baseline:
+            print(f"baseline: {baselines.save_baseline(res, doc)}")
+    return status
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    res = results_dir(args.results)
+    ids = args.papers or [p.id for p in registered_papers()]
+    failed, checked = [], 0
+    for pid in ids:
+        if pid not in PAPER_IDS:
+            raise SystemExit(f"repro: unknown paper {pid!r}")
+        diffs, missing = baselines.check_paper(res, pid)
+        if missing:
+            print(missing)
+            if args.papers:
+                failed.append(pid)
+            continue
+        checked += 1
+        if diffs:
+            print(f"\n{pid}: differences from the baseline\n{baselines.diff_table(diffs)}")
+        if any(d.fails for d in diffs):
+            failed.append(pid)
+        elif not diffs:
+            print(f"{pid}: every number within its tolerance of the baseline")
+    if failed:
+        print(
+            f"\nrepro check failed for: {', '.join(failed)}\n"
+            "rule: |new − old| > max(abs tol, 3·sqrt(se_old² + se_new²)) flags a number"
+        )
+        return 1
+    print(f"repro check: {checked} paper(s) checked, no regression")
+    return 0
+
+
+def cmd_table(args: argparse.Namespace) -> int:
+    res = results_dir(args.results)
+    docs = []
+    for pid in PAPER_IDS:
+        path = res / f"{pid}.json"
+        if path.is_file():
+            doc = load(path)
+            docs.append(doc)
+            plot = tables.plot_paper(doc, res / "plots" / f"{pid}.png")
+            write_atomic(
+                res / f"{pid}.md",
+                tables.paper_markdown(doc, plot=f"plots/{pid}.png" if plot else None),
+            )
+    write_atomic(res / "README.md", tables.summary_markdown(docs, registered_papers()))
+    print(f"wrote {res / 'README.md'} ({len(docs)} papers with results)")
+    return 0
+
+
+def cmd_env(args: argparse.Namespace) -> int:
+    from repro.env import fingerprint
+
+    print(json.dumps(fingerprint(), indent=2))
+    return 0
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    from repro.data import planetoid
+
+    if args.action == "fetch":
+        if args.name != "planetoid":
+            raise SystemExit(
+                f"repro: no public download is known for {args.name!r}; "
+                "see ../shared/data/<name>/README.md for its origin"
+            )
+        dest = planetoid.fetch(args.data_root)
+        print(f"planetoid files verified in {dest}")
+        return 0
+    if args.action == "verify":
+        if args.name != "planetoid":
+            raise SystemExit(
+                f"repro: verify knows planetoid; {args.name!r} is verified "
+                "by its loader when it is read"
+            )
+        for ds in planetoid.DATASETS:
+            try:
+                planetoid.verify(ds, args.data_root)
+                print(f"{ds}: ok")
+            except DataError as e:
+                print(f"{ds}: {e}")
+        return 0
+    raise SystemExit(f"repro: unknown data action {args.action!r}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="repro", description=__doc__)
+    p.add_argument("--results", help="results folder (default: $REPRO_RESULTS or ./results)")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    sub.add_parser("list", help="papers and claims with their current verdicts")
+
+    r = sub.add_parser("run", help="run papers' experiments and write results/")
+    r.add_argument("papers", nargs="*", help="paper ids (see `repro list`)")
+    r.add_argument("--all", action="store_true", help="every implemented paper")
+    size = r.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="smoke run (seconds per paper; CI)")
+    size.add_argument("--full", action="store_true", help="the paper's protocol (e.g. 100 seeds)")
+    r.add_argument("--seeds", type=int, help="override the number of seeds")
+    r.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
+    r.add_argument("--data-root", help="folder holding the datasets (default: $REPRO_DATA)")
+    r.add_argument("--jobs", type=int, help="worker processes (default: one per core)")
+    r.add_argument(
+        "--save-baseline",
+        action="store_true",
+        help="with --full: store results/baselines/<paper>.json",
+    )
+    r.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+    c = sub.add_parser("check", help="compare latest results with stored baselines")
+    c.add_argument("papers", nargs="*")
+
+    sub.add_parser("table", help="write results/README.md and the plots")
+    sub.add_parser("env", help="print the environment fingerprint as JSON")
+
+    d = sub.add_parser("data", help="fetch or verify datasets")
+    d.add_argument("action", choices=("fetch", "verify"))
+    d.add_argument("name", help="dataset name (planetoid)")
+    d.add_argument("--data-root", help="where the dataset lives or goes")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    args.argv = argv
+    handler = {
+        "list": cmd_list,
+        "run": cmd_run,
+        "check": cmd_check,
+        "table": cmd_table,
+        "env": cmd_env,
+        "data": cmd_data,
+    }[args.cmd]
+    return handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
