@@ -1,0 +1,24 @@
+"""Deformable ConvNets (Dai et al., ICCV 2017): deformable convolution and RoI pooling."""
+
+from implementations.dcn.bilinear import bilinear_interpolate, bilinear_kernel, bilinear_weights
+from implementations.dcn.deform_conv import DeformConv2d, deform_conv2d
+from implementations.dcn.deform_roi_pool import (
+    DeformPSRoIPool,
+    DeformRoIPool,
+    deform_ps_roi_pool,
+    deform_roi_pool,
+)
+from implementations.dcn.effective_dilation import effective_dilation
+
+__all__ = [
+    "DeformConv2d",
+    "DeformPSRoIPool",
+    "DeformRoIPool",
+    "bilinear_interpolate",
+    "bilinear_kernel",
+    "bilinear_weights",
+    "deform_conv2d",
+    "deform_ps_roi_pool",
+    "deform_roi_pool",
+    "effective_dilation",
+]
