@@ -1,0 +1,129 @@
+"""ST-GCN throughput: forward and forward+backward samples/s on NTU- and MSR-shaped input,
+achieved GFLOP/s against a matrix-multiply peak measured in the same test, memory, and the
+einsum aggregation against its dense-matmul formulation (same run, same inputs).
+
+With ``--benchmark-disable`` (the default test run) every case runs once on a batch of one
+and 16 frames, so that the suite stays quick; the figures come from
+``pytest suites/ --benchmark-only``.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from implementations.stgcn import STGCN, Graph, aggregate, aggregate_matmul
+from repro.timing import synchronize
+
+# (id, layout, N, T, M): the paper's NTU RGB+D input and an MSR Action3D clip as trained here
+SHAPES = [
+    ("ntu-n16-c3-t300-v25-m2", "ntu-rgb+d", 16, 300, 2),
+    ("msr-n16-c3-t32-v20-m1", "kinect-v1", 16, 32, 1),
+]
+
+
+def _matmul_peak_gflops(device: str, n: int = 1024, repeat: int = 5) -> float:
+    """GFLOP/s of an n×n float32 matrix product on ``device``: the best of ``repeat`` runs."""
+    a = torch.randn(n, n, device=device)
+    b = torch.randn(n, n, device=device)
+    a @ b
+    best = float("inf")
+    for _ in range(repeat):
+        synchronize(device)
+        t0 = time.perf_counter()
+        a @ b
+        synchronize(device)
+        best = min(best, time.perf_counter() - t0)
+    return 2 * n**3 / best / 1e9
+
+
+def _saved_bytes(fn) -> int:
+    """Bytes of the tensors autograd saves for backward during ``fn()`` (activation memory)."""
+    total = 0
+
+    def pack(t: torch.Tensor) -> torch.Tensor:
+        nonlocal total
+        total += t.numel() * t.element_size()
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        fn()
+    return total
+
+
+def _flops(fn) -> int:
+    with FlopCounterMode(display=False) as counter:
+        fn()
+    return counter.get_total_flops()
+
+
+@pytest.mark.parametrize("mode", ["forward", "forward-backward"])
+@pytest.mark.parametrize(("sid", "layout", "n", "t", "m"), SHAPES, ids=[s[0] for s in SHAPES])
+def test_stgcn_throughput(bench, benchmark, device, mode, sid, layout, n, t, m):
+    benchmark.group = f"stgcn-{mode}"
+    if benchmark.disabled:
+        n, t = 1, 16
+    torch.manual_seed(0)
+    model = STGCN(60, layout, "spatial", edge_importance=True).to(device)
+    x = torch.randn(n, 3, t, model.num_joints, m, device=device)
+    if mode == "forward":
+        model.eval()
+
+        def step():
+            with torch.no_grad():
+                return model(x)
+    else:
+        model.train()
+
+        def step():
+            model.zero_grad(set_to_none=True)
+            out = model(x)
+            out.sum().backward()
+            return out
+
+    flops = _flops(step)
+    out = bench(
+        step,
+        n_samples=n,
+        shape=sid,
+        gflop_per_sample=flops / n / 1e9,
+        saved_activation_bytes=_saved_bytes(lambda: model(x)),
+    )
+    assert out.shape == (n, 60)
+    ms = benchmark.extra_info.get("ms_per_call")
+    if ms is not None:
+        achieved = flops / (ms / 1e3) / 1e9
+        peak = _matmul_peak_gflops(device)
+        benchmark.extra_info.update(
+            achieved_gflops=achieved,
+            matmul_peak_gflops=peak,
+            fraction_of_matmul_peak=achieved / peak,
+        )
+
+
+# (id, N·M, K, C, T, V): the aggregation of a 64-channel unit on NTU and MSR shapes
+AGG = [
+    ("ntu-nm32-k3-c64-t300-v25", 32, 3, 64, 300, 25),
+    ("msr-nm16-k3-c16-t32-v20", 16, 3, 16, 32, 20),
+]
+
+
+@pytest.mark.parametrize(("sid", "nm", "k", "c", "t", "v"), AGG, ids=[a[0] for a in AGG])
+def test_stgcn_aggregation_einsum_vs_matmul(bench, benchmark, device, sid, nm, k, c, t, v):
+    """Σ_k y_k A_k as einsum (ours) vs one dense [NCT, KV] @ [KV, V] product (peer "matmul")."""
+    benchmark.group = "stgcn-aggregation"
+    if benchmark.disabled:
+        nm, t = 1, 16
+    layout = {25: "ntu-rgb+d", 20: "kinect-v1"}[v]
+    a = Graph(layout, "spatial").tensor().to(device)
+    y = torch.randn(nm, k, c, t, v, device=device)
+    out = bench(
+        lambda: aggregate(y, a),
+        n_samples=nm,
+        shape=sid,
+        peers={"matmul": lambda: aggregate_matmul(y, a)},
+    )
+    torch.testing.assert_close(out, aggregate_matmul(y, a), atol=1e-4, rtol=1e-4)

@@ -1,0 +1,208 @@
+"""Property tests of the ST-GCN unit and network (claims stgcn.sec3.*)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from implementations.stgcn import (
+    STGCN,
+    BaselineTCN,
+    Graph,
+    GraphConv,
+    LocalGraphConv,
+    STGCNBlock,
+    TemporalConv,
+    aggregate,
+    aggregate_matmul,
+    scaled_widths,
+)
+
+SMALL = scaled_widths(8)
+
+
+def _grads(model):
+    return {n: p.grad.clone() for n, p in model.named_parameters() if "edge_importance" not in n}
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    st.sampled_from(["openpose", "ntu-rgb+d", "kinect-v1"]),
+    st.sampled_from(["uniform", "distance", "spatial", "spatial_reference"]),
+    st.integers(0, 2**16),
+)
+def test_stgcn_sec3_edge_importance_ones_matches_plain(layout, strategy, seed):
+    """stgcn.sec3.edge-importance-ones: with M = 1 the outputs and the gradients of every
+    shared weight equal those of ST-GCN without M."""
+    torch.manual_seed(seed)
+    with_m = STGCN(4, layout, strategy, edge_importance=True, widths=SMALL)
+    plain = STGCN(4, layout, strategy, edge_importance=False, widths=SMALL)
+    state = {k: v for k, v in with_m.state_dict().items() if "edge_importance" not in k}
+    plain.load_state_dict(state)
+    x = torch.randn(3, 3, 12, with_m.num_joints, 2)
+    ys = []
+    for model in (with_m, plain):
+        y = model(x)
+        y.square().sum().backward()
+        ys.append(y.detach())
+    torch.testing.assert_close(ys[0], ys[1], atol=1e-5, rtol=1e-5)
+    g_m, g_p = _grads(with_m), _grads(plain)
+    assert g_m.keys() == g_p.keys()
+    for name in g_p:
+        torch.testing.assert_close(g_m[name], g_p[name], atol=1e-5, rtol=1e-4, msg=name)
+    # and M itself receives a gradient, so it can learn
+    assert any(float(b.edge_importance.grad.abs().sum()) > 0 for b in with_m.blocks)
+
+
+def _permuted_state(model: STGCN, perm: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The state of ``model`` with joint i relabelled as joint inv[i] (new joint j is old
+    perm[j]): A, M and the per-joint data BN are permuted; other weights are shared."""
+    c = model.in_channels
+    out = {}
+    for k, v in model.state_dict().items():
+        if k.endswith(".A") or k.endswith(".edge_importance"):
+            v = v[:, perm][:, :, perm]
+        elif k.startswith("data_bn.") and v.dim() == 1:
+            v = v.view(-1, c)[perm].reshape(-1)  # (V*C,) ordered joint-major
+        out[k] = v
+    return out
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    st.sampled_from(["openpose", "ntu-rgb+d", "kinect-v1"]),
+    st.sampled_from(["uniform", "distance", "spatial"]),
+    st.integers(0, 2**16),
+)
+def test_stgcn_sec3_joint_permutation_equivariance(layout, strategy, seed):
+    """stgcn.sec3.joint-permutation: relabelling joints by a permutation (A, M and the data
+    BN permuted with them) permutes the features and leaves the pooled output unchanged."""
+    torch.manual_seed(seed)
+    model = STGCN(5, layout, strategy, edge_importance=True, widths=SMALL).eval()
+    with torch.no_grad():
+        for b in model.blocks:  # a non-trivial M, so that its permutation matters
+            b.edge_importance.uniform_(0.5, 1.5)
+        model.data_bn.running_mean.normal_()
+    v = model.num_joints
+    perm = torch.randperm(v, generator=torch.Generator().manual_seed(seed))
+    relabelled = STGCN(5, layout, strategy, edge_importance=True, widths=SMALL).eval()
+    relabelled.load_state_dict(_permuted_state(model, perm))
+    x = torch.randn(2, 3, 12, v, 2)
+    with torch.no_grad():
+        f, fp = model.features(x, pooled=False), relabelled.features(x[:, :, :, perm], pooled=False)
+        torch.testing.assert_close(fp, f[..., perm], atol=1e-4, rtol=1e-4)
+        torch.testing.assert_close(relabelled(x[:, :, :, perm]), model(x), atol=1e-4, rtol=1e-4)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 40), st.sampled_from([1, 3, 9]), st.sampled_from([1, 2]))
+def test_stgcn_sec3_temporal_stride(t, kernel, stride):
+    """stgcn.sec3.temporal-stride: T is kept at stride 1 and becomes ceil(T / 2) at stride 2."""
+    tcn = TemporalConv(4, kernel, stride)
+    assert tcn(torch.randn(2, 4, t, 5)).shape == (2, 4, math.ceil(t / stride), 5)
+    a = Graph("kinect-v1").tensor()
+    block = STGCNBlock(3, 4, a, stride, kernel)
+    assert block(torch.randn(2, 3, t, 20)).shape == (2, 4, math.ceil(t / stride), 20)
+
+
+def _aggregate_loops(y: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """f_out[n, c, t, w] = Σ_k Σ_v y[n, k, c, t, v] A[k, v, w], written as loops."""
+    n, k, c, t, v = y.shape
+    out = np.zeros((n, c, t, a.shape[2]))
+    for kk in range(k):
+        for vv in range(v):
+            for ww in range(a.shape[2]):
+                out[..., ww] += y[:, kk, :, :, vv] * a[kk, vv, ww]
+    return out
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    st.integers(1, 3), st.integers(1, 3), st.integers(1, 4), st.integers(1, 6), st.integers(0, 99)
+)
+def test_aggregate_matches_loops_and_matmul(n, k, c, v, seed):
+    """Eq. (10)'s aggregation: einsum == plain loops == the dense matmul formulation."""
+    g = torch.Generator().manual_seed(seed)
+    y = torch.randn(n, k, c, 3, v, generator=g, dtype=torch.float64)
+    a = torch.randn(k, v, v, generator=g, dtype=torch.float64)
+    ref = torch.from_numpy(_aggregate_loops(y.numpy(), a.numpy()))
+    torch.testing.assert_close(aggregate(y, a), ref)
+    torch.testing.assert_close(aggregate_matmul(y, a), ref)
+
+
+def test_graph_conv_gradcheck():
+    torch.manual_seed(0)
+    conv = GraphConv(2, 3, 3).double()
+    a = Graph("openpose").tensor(torch.float64)
+    x = torch.randn(1, 2, 3, 18, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda x: conv(x, a), (x,))
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.sampled_from(["openpose", "kinect-v1"]), st.integers(0, 99))
+def test_local_graph_conv_matches_loops(layout, seed):
+    """Local convolution: f_out(w) = Σ_v A[v, w] W_vw f_in(v) + b_w, checked with loops."""
+    torch.manual_seed(seed)
+    a = Graph(layout, "uniform").tensor(torch.float64)[0]
+    conv = LocalGraphConv(3, 2, a).double()
+    x = torch.randn(2, 3, 4, a.shape[0], dtype=torch.float64)
+    ref = conv.bias[None, :, None, :].expand(2, 2, 4, a.shape[0]).clone()
+    for p, (v, w) in enumerate(zip(conv.src.tolist(), conv.dst.tolist(), strict=True)):
+        ref[..., w] += a[v, w] * torch.einsum("oc,nct->not", conv.weight[p], x[..., v])
+    torch.testing.assert_close(conv(x), ref)
+
+
+def test_local_conv_has_unshared_weights_per_edge():
+    g = Graph("kinect-v1", "uniform")
+    model = STGCN(3, g, local=True, widths=SMALL)
+    assert model.blocks[0].gcn.weight.shape == (int((g.A != 0).sum()), 8, 3)
+
+
+def test_baseline_tcn_shapes_and_no_graph():
+    model = BaselineTCN(7, num_joints=20, widths=SMALL)
+    assert model(torch.randn(2, 3, 16, 20, 1)).shape == (2, 7)
+    assert model.blocks[0].A.shape == (1, 1, 1)
+    with pytest.raises(ValueError, match="V = 25 joints but the model expects 20"):
+        model(torch.randn(2, 3, 16, 25, 1))
+
+
+def test_paper_network_shape_and_widths():
+    model = STGCN(60, "ntu-rgb+d", edge_importance=True)
+    assert [b.tcn[2].out_channels for b in model.blocks] == [64] * 4 + [128] * 3 + [256] * 3
+    f = model.features(torch.randn(1, 3, 20, 25, 2), pooled=False)
+    assert f.shape == (1, 2, 256, 5, 25)  # T: 20 -> 10 -> 5
+
+
+@pytest.mark.parametrize(
+    ("x", "err", "match"),
+    [
+        (torch.randn(2, 3, 16, 25, 1), ValueError, "V = 25 joints but the model expects 20"),
+        (torch.randn(2, 2, 16, 20, 1), ValueError, "C = 2 channels, the model expects 3"),
+        (torch.randn(2, 3, 8, 20, 1), ValueError, "T = 8 frames, shorter than the temporal"),
+        (torch.randn(2, 3, 16, 20), ValueError, r"must be \(N, C, T, V, M\)"),
+        (np.zeros((2, 3, 16, 20, 1)), TypeError, "input must be a Tensor"),
+    ],
+)
+def test_stgcn_bad_input(x, err, match):
+    model = STGCN(4, "kinect-v1", widths=SMALL)
+    with pytest.raises(err, match=match):
+        model(x)
+
+
+def test_bad_construction():
+    a = Graph("kinect-v1").tensor()
+    with pytest.raises(ValueError, match="edge_importance cannot be combined with local"):
+        STGCNBlock(3, 4, a, edge_importance=True, local=True)
+    with pytest.raises(ValueError, match="kernel_size must be odd and positive"):
+        TemporalConv(4, kernel_size=4)
+    with pytest.raises(ValueError, match="A has 1 subsets, this layer has 3"):
+        GraphConv(3, 4, 3)(torch.randn(1, 3, 2, 20), a[:1])
+    with pytest.raises(ValueError, match="num_classes must be positive"):
+        STGCN(0, "kinect-v1")
+    with pytest.raises(ValueError, match="base width must be positive"):
+        scaled_widths(0)
