@@ -33,7 +33,7 @@ class TemporalConv(nn.Sequential):
 
 
 class STGCNBlock(nn.Module):
-    """One ST-GCN layer (Sec. 3.6 and Fig. 3 of the paper; ``st_gcn`` in the reference code):
+    """One ST-GCN layer (Sec. 3.6 of the paper; ``st_gcn`` in the reference code):
 
         x' = ReLU(TCN(GCN(x, A ⊙ M)) + residual(x))
 
@@ -87,7 +87,7 @@ class STGCNBlock(nn.Module):
         self.relu = nn.ReLU(inplace=True)
 
     def adjacency(self) -> torch.Tensor:
-        """A ⊙ M (Sec. 3.6, learnable edge importance), or A without it."""
+        """A ⊙ M (Sec. 3.5, learnable edge importance), or A without it."""
         return self.A if self.edge_importance is None else self.A * self.edge_importance
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
