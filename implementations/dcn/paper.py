@@ -1,0 +1,288 @@
+"""Dai et al., Deformable Convolutional Networks, ICCV 2017 (arXiv 1703.06211).
+
+Exact claims (the equations of Sec. 2 and the special cases of Fig. 1) are property tests in
+``tests/dcn``. The paper's accuracy and speed numbers come from VOC, Cityscapes and COCO with
+ResNet-101 on GPUs; the numbers below are from a third-party note on the paper (recorded in the
+project's paper notes), except where the paper's own text confirms them. The experiments in
+``reproduce.py`` test the *orderings* those numbers support on real digits (MNIST test set) with
+random scale and rotation; absolute VOC/COCO numbers are recorded and marked "not run".
+"""
+
+from __future__ import annotations
+
+from repro.claims import Claim, Paper
+
+SECONDARY = (
+    "third-party note on the paper (../shared/papers/dcn.md, 'Paper numbers — secondary'); "
+    "not yet checked against the PDF"
+)
+DIGITS = "MNIST test digits, random scale 0.5–1.4 and rotation ±40° on a 32×32 canvas"
+ANY = "random tensors (property test)"
+
+#: Table 1, R-FCN mAP@0.5 on VOC 2007 test with deformable conv in the last 0/1/2/3/6 layers
+TABLE1_RFCN = {0: 80.0, 1: 80.6, 2: 81.0, 3: 81.4, 6: 81.5}
+#: Table 1, DeepLab mIoU on VOC 2012 val
+TABLE1_DEEPLAB = {0: 69.7, 1: 73.9, 2: 74.8, 3: 75.2, 6: 74.8}
+#: Table 2, mean effective dilation in res5c for small / medium / large objects
+TABLE2_RES5C = {"small": 5.3, "medium": 5.8, "large": 8.4}
+#: Table 4, R-FCN with ResNet-101: parameters (M) and runtime (s/image), plain vs deformable
+TABLE4_RFCN = {"params": (47.1, 49.5), "seconds": (0.143, 0.169)}
+#: Table 5, COCO test-dev mAP[0.5:0.95] of R-FCN, plain vs deformable (34.5 confirmed in text)
+TABLE5_RFCN = (30.8, 34.5)
+
+
+def _identity(cid: str, statement: str, source: str, metric: str, tol: float, test: str) -> Claim:
+    return Claim(
+        id=cid,
+        statement=statement,
+        source=source,
+        metric=metric,
+        kind="identity",
+        paper_value=0.0,
+        confidence="confirmed",
+        dataset=ANY,
+        tolerance=tol,
+        test=test,
+    )
+
+
+T = "tests/dcn/"
+IDENTITIES = (
+    _identity(
+        "dcn.eq1.zero-offset-conv",
+        "With zero offsets, deformable convolution (Eq. 2) is the regular convolution (Eq. 1)",
+        "Sec. 2.1, Eq. (1)–(2)",
+        "max |difference| to F.conv2d (float64)",
+        1e-10,
+        T + "test_dcn_deform_conv.py::test_dcn_eq1_zero_offset_is_conv2d",
+    ),
+    _identity(
+        "dcn.eq2.integer-shift",
+        "A constant integral offset is a convolution of the shifted input (zeros shifted in)",
+        "Sec. 2.1, Eq. (2)",
+        "max |difference| (float64)",
+        1e-10,
+        T + "test_dcn_deform_conv.py::test_dcn_eq2_integer_offset_is_shifted_conv",
+    ),
+    _identity(
+        "dcn.fig1c.atrous-special-case",
+        "Offsets Δp_n = (d − 1)·p_n give the atrous convolution with dilation d",
+        "Fig. 1(c), p. 1",
+        "max |difference| to dilated F.conv2d (float64)",
+        1e-10,
+        T + "test_dcn_deform_conv.py::test_dcn_fig1c_atrous_special_case",
+    ),
+    _identity(
+        "dcn.fig1c.scale-aspect",
+        "Offsets (s − 1)·p_n (per axis) sample a scaled / stretched grid: the convolution of the "
+        "explicitly resampled input",
+        "Fig. 1(c), p. 1",
+        "max |difference| (float64)",
+        1e-10,
+        T + "test_dcn_deform_conv.py::test_dcn_fig1c_scale_and_aspect_ratio",
+    ),
+    _identity(
+        "dcn.eq4.bilinear-weights",
+        "Bilinear weights G(q, p) are non-negative, at most four non-zero, and sum to 1 inside "
+        "the map",
+        "Sec. 2.1, Eq. (3)–(4)",
+        "|Σ_q G(q, p) − 1|",
+        1e-12,
+        T + "test_dcn_deform_conv.py::test_dcn_eq4_bilinear_weights_partition_of_unity",
+    ),
+    _identity(
+        "dcn.eq2.deformable-sampling",
+        "The vectorised operator equals Eq. (2)–(4) written as loops (offsets across and beyond "
+        "the border, groups, offset groups, DCNv2 masks)",
+        "Sec. 2.1, Eq. (2)–(4)",
+        "max |difference| to the loop reference (float64)",
+        1e-10,
+        T + "test_dcn_deform_conv.py::test_dcn_eq2_matches_loop_reference",
+    ),
+    _identity(
+        "dcn.eq2.gradients",
+        "Gradients for input, offset, weight, bias and mask equal finite differences at "
+        "non-integral sample positions",
+        "Sec. 2.1, Eq. (2)–(4) (back-propagation, Eq. (7)–(8) of the arXiv version)",
+        "gradcheck (float64)",
+        1e-6,
+        T + "test_dcn_deform_conv.py::test_dcn_eq2_gradcheck",
+    ),
+    _identity(
+        "dcn.eq2.torchvision-peer",
+        "Output and all gradients equal torchvision.ops.deform_conv2d",
+        "Sec. 2.1 (peer implementation)",
+        "max relative difference, float32 (float64 ≤ 1e-10 in the test)",
+        1e-4,
+        T + "test_dcn_torchvision.py::test_dcn_eq2_matches_torchvision_outputs_and_gradients",
+    ),
+    _identity(
+        "dcn.sec2.zero-init-module",
+        "The offset branch starts at zero, so a new deformable layer is the plain convolution",
+        "Sec. 2.1 and Sec. 3 (offsets initialised to zero)",
+        "max |difference| to nn.Conv2d (float64)",
+        1e-10,
+        T + "test_dcn_deform_conv.py::test_dcn_sec2_zero_initialised_module_is_plain_conv",
+    ),
+    _identity(
+        "dcn.eq5.zero-offset-roi-align",
+        "With zero offsets, deformable RoI pooling (Eq. 5) is RoIAlign (aligned=True, same "
+        "sampling ratio)",
+        "Sec. 2.2, Eq. (5)",
+        "max |difference| to torchvision roi_align (float64)",
+        1e-10,
+        T + "test_dcn_roi_pool.py::test_dcn_eq5_zero_offset_is_roi_align",
+    ),
+    _identity(
+        "dcn.sec2-2.ps-zero-offset",
+        "With zero offsets, deformable PS RoI pooling is R-FCN's position-sensitive pooling",
+        "Sec. 2.2, 'Position-Sensitive (PS) RoI Pooling'",
+        "max |difference| to torchvision ps_roi_align (float64)",
+        1e-10,
+        T + "test_dcn_roi_pool.py::test_dcn_sec2_2_ps_zero_offset_is_ps_roi_align",
+    ),
+    _identity(
+        "dcn.eq6.bin-shift",
+        "Offset Δp̂_ij moves bin (i, j) by γ·Δp̂_ij ∘ (w, h) and changes nothing else",
+        "Sec. 2.2, Eq. (6)",
+        "max |difference| to pooling of the moved box (float64)",
+        1e-9,
+        T + "test_dcn_roi_pool.py::test_dcn_eq6_offset_moves_each_bin",
+    ),
+    _identity(
+        "dcn.sec2-2.zero-init-modules",
+        "Deformable (PS) RoI pooling modules start as RoIAlign / PS RoIAlign",
+        "Sec. 2.2 and Sec. 3",
+        "max |difference| (float64)",
+        1e-10,
+        T + "test_dcn_roi_pool.py::test_dcn_sec2_2_zero_initialised_modules_are_roi_align",
+    ),
+    _identity(
+        "dcn.table2.dilation-definition",
+        "Effective dilation (mean distance of adjacent sampling locations) equals d for "
+        "atrous offsets",
+        "Table 2 caption, Sec. 4.1",
+        "max |difference| (float64)",
+        1e-12,
+        T + "test_dcn_deform_conv.py::test_dcn_table2_effective_dilation_of_atrous_offsets",
+    ),
+)
+
+
+def _gap(values: dict, a: object, b: object) -> float:
+    return round(values[a] - values[b], 2)
+
+
+EXPERIMENTS = (
+    *(
+        Claim(
+            id=f"dcn.table1.deform-last-{k}",
+            statement=(
+                f"Making the last {k} conv layer(s) deformable improves accuracy over the plain "
+                f"network (R-FCN VOC mAP@0.5 {TABLE1_RFCN[0]} → {TABLE1_RFCN[k]}; DeepLab mIoU "
+                f"{TABLE1_DEEPLAB[0]} → {TABLE1_DEEPLAB[k]})"
+            ),
+            source="Table 1, p. 6",
+            metric="accuracy gap, deformable − plain (points)",
+            kind="ordering",
+            paper_value=_gap(TABLE1_RFCN, k, 0),
+            confidence="secondary",
+            confidence_note=SECONDARY,
+            dataset="PASCAL VOC 2007 test (R-FCN, ResNet-101)",
+        )
+        for k in (1, 2, 3)
+    ),
+    Claim(
+        id="dcn.table1.saturation",
+        statement=(
+            "The gain saturates: the third deformable layer adds less than the first "
+            "(R-FCN: +0.4 vs +0.6 mAP; DeepLab: +0.4 vs +4.2 mIoU)"
+        ),
+        source="Table 1, p. 6 and its discussion",
+        metric="gain of layer 3 − gain of layer 1 (points)",
+        kind="ordering",
+        paper_value=round((TABLE1_RFCN[3] - TABLE1_RFCN[2]) - (TABLE1_RFCN[1] - TABLE1_RFCN[0]), 2),
+        confidence="secondary",
+        confidence_note=SECONDARY,
+        dataset="PASCAL VOC 2007 test (R-FCN, ResNet-101)",
+    ),
+    Claim(
+        id="dcn.table2.dilation-grows-with-size",
+        statement=(
+            "The learned offsets spread the filter more on larger objects: mean effective "
+            f"dilation in res5c {TABLE2_RES5C['small']} (small) / {TABLE2_RES5C['medium']} "
+            f"(medium) / {TABLE2_RES5C['large']} (large)"
+        ),
+        source="Table 2, p. 7",
+        metric="effective dilation, large − small objects (pixels)",
+        kind="ordering",
+        paper_value=_gap(TABLE2_RES5C, "large", "small"),
+        confidence="secondary",
+        confidence_note=SECONDARY,
+        dataset="PASCAL VOC 2007 test (DeepLab / R-FCN, ResNet-101)",
+    ),
+    Claim(
+        id="dcn.table4.param-overhead",
+        statement=(
+            "Deformable layers add few parameters: R-FCN "
+            f"{TABLE4_RFCN['params'][0]}M → {TABLE4_RFCN['params'][1]}M"
+        ),
+        source="Table 4, p. 8",
+        metric="parameters, deformable / plain (ratio)",
+        kind="numeric",
+        paper_value=round(TABLE4_RFCN["params"][1] / TABLE4_RFCN["params"][0], 3),
+        confidence="secondary",
+        confidence_note=SECONDARY,
+        dataset="R-FCN, ResNet-101 (3 deformable layers + deformable PS RoI pooling)",
+        tolerance=0.05,
+    ),
+    Claim(
+        id="dcn.table4.time-overhead",
+        statement=(
+            "Deformable layers add little time: R-FCN "
+            f"{TABLE4_RFCN['seconds'][0]} → {TABLE4_RFCN['seconds'][1]} s per image"
+        ),
+        source="Table 4, p. 8",
+        metric="inference time per image, deformable / plain (ratio)",
+        kind="numeric",
+        paper_value=round(TABLE4_RFCN["seconds"][1] / TABLE4_RFCN["seconds"][0], 3),
+        confidence="secondary",
+        confidence_note=SECONDARY,
+        dataset="R-FCN, ResNet-101, VOC images, NVIDIA K40 GPU",
+        tolerance=0.2,
+    ),
+    Claim(
+        id="dcn.table1.deeplab-voc",
+        statement="DeepLab mIoU on VOC 2012 val rises from 69.7 to 75.2 with 3 deformable layers",
+        source="Table 1, p. 6",
+        metric="mIoU gap, deformable − plain (points)",
+        kind="ordering",
+        paper_value=_gap(TABLE1_DEEPLAB, 3, 0),
+        confidence="secondary",
+        confidence_note=SECONDARY,
+        dataset="PASCAL VOC 2012 val (DeepLab, ResNet-101)",
+    ),
+    Claim(
+        id="dcn.table5.rfcn-coco",
+        statement="R-FCN on COCO test-dev rises from 30.8 to 34.5 mAP with deformable ConvNets",
+        source="Table 5, p. 8 (34.5 confirmed in the text)",
+        metric="mAP[0.5:0.95] gap, deformable − plain (points)",
+        kind="ordering",
+        paper_value=round(TABLE5_RFCN[1] - TABLE5_RFCN[0], 2),
+        confidence="secondary",
+        confidence_note=SECONDARY,
+        dataset="COCO test-dev (ResNet-101)",
+    ),
+)
+
+PAPER = Paper(
+    id="dcn",
+    title="Deformable Convolutional Networks",
+    authors="Jifeng Dai, Haozhi Qi, Yuwen Xiong, Yi Li, Guodong Zhang, Han Hu, Yichen Wei",
+    venue="ICCV 2017",
+    year=2017,
+    arxiv="1703.06211",
+    url="https://arxiv.org/abs/1703.06211",
+    claims=IDENTITIES + EXPERIMENTS,
+    reproduce="implementations.dcn.reproduce",
+)

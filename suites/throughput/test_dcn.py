@@ -1,0 +1,83 @@
+"""Deformable convolution throughput: ours against torchvision's operator and F.conv2d.
+
+Forward and forward+backward on a small feature map, (N, C, H, W) = (8, 64, 32, 32), and a
+res5-like one, (2, 512, 14, 14), 3×3 kernel, padding 1, random offsets (N(0, 2²) pixels) that
+require gradients as a learned offset field does. ``extra_info`` holds the same-run ratios
+``ratio_vs_torchvision`` and ``ratio_vs_conv2d`` (below 1: ours is faster), the issue's targets
+beside them, and the bytes each implementation saves for backward (peak device memory on CUDA
+comes from the ``bench`` fixture).
+
+With ``--benchmark-disable`` (the default test run) each case runs once on a batch of one with
+16 channels; the figures come from ``pytest suites/throughput/test_dcn.py --benchmark-only``.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from implementations.dcn import deform_conv2d
+
+tv_ops = pytest.importorskip("torchvision.ops", reason="torchvision is the peer of this suite")
+
+SHAPES = [(8, 64, 32, 32), (2, 512, 14, 14)]
+#: the issue's targets for forward+backward time, ours / peer (CPU; ≤ 1.0 vs torchvision on CUDA)
+TARGETS = {"cpu": {"torchvision": 0.10, "conv2d": 4.0}, "cuda": {"torchvision": 1.0}}
+
+
+def _saved_bytes(fn) -> int:
+    """Bytes of the tensors autograd saves for backward during ``fn()``."""
+    total = 0
+
+    def pack(t: torch.Tensor) -> torch.Tensor:
+        nonlocal total
+        total += t.numel() * t.element_size()
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        fn()
+    return total
+
+
+@pytest.mark.parametrize("mode", ["forward", "forward-backward"])
+@pytest.mark.parametrize("shape", SHAPES, ids=[f"n{n}-c{c}-{h}x{w}" for n, c, h, w in SHAPES])
+def test_dcn_deform_conv2d_throughput(bench, benchmark, device, mode, shape):
+    benchmark.group = f"dcn-deform_conv2d-{mode}"
+    n, c, h, w = (1, 16, *shape[2:]) if benchmark.disabled else shape
+    gen = torch.Generator().manual_seed(0)
+    backward = mode == "forward-backward"
+    x = torch.randn(n, c, h, w, generator=gen).to(device).requires_grad_(backward)
+    weight = (torch.randn(c, c, 3, 3, generator=gen) / (3 * c**0.5)).to(device)
+    weight.requires_grad_(backward)
+    bias = torch.zeros(c, device=device, requires_grad=backward)
+    offset = (2 * torch.randn(n, 18, h, w, generator=gen)).to(device).requires_grad_(backward)
+    grad = torch.randn(n, c, h, w, generator=gen).to(device)
+
+    def step(fn):
+        def run():
+            if backward:
+                fn().backward(grad)
+            else:
+                with torch.no_grad():
+                    fn()
+
+        return run
+
+    ours = step(lambda: deform_conv2d(x, offset, weight, bias, padding=1))
+    peers = {
+        "torchvision": step(lambda: tv_ops.deform_conv2d(x, offset, weight, bias, padding=1)),
+        "conv2d": step(lambda: F.conv2d(x, weight, bias, padding=1)),
+    }
+    extra = {"shape": f"{n}x{c}x{h}x{w}", "kernel": "3x3", "padding": 1}
+    if backward:
+        extra["saved_bytes"] = _saved_bytes(
+            lambda: deform_conv2d(x, offset, weight, bias, padding=1)
+        )
+        extra["torchvision_saved_bytes"] = _saved_bytes(
+            lambda: tv_ops.deform_conv2d(x, offset, weight, bias, padding=1)
+        )
+        extra["conv2d_saved_bytes"] = _saved_bytes(lambda: F.conv2d(x, weight, bias, padding=1))
+        kind = "cuda" if device.startswith("cuda") else "cpu"
+        extra.update({f"target_ratio_vs_{k}": v for k, v in TARGETS[kind].items()})
+    bench(ours, n_samples=n, peers=peers, **extra)
