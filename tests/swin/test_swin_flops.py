@@ -1,0 +1,70 @@
+"""Eq. (1) and Eq. (2) against an operation count of our modules, and the Table 1 model costs."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from implementations.swin import (
+    CONFIGS,
+    WindowAttention,
+    count_macs,
+    msa_flops,
+    swin_transformer,
+    wmsa_flops,
+)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    m=st.integers(2, 7),
+    windows=st.integers(1, 4),
+    heads=st.sampled_from([1, 2, 3]),
+    head_dim=st.sampled_from([4, 8]),
+    bias=st.booleans(),
+)
+def test_wmsa_flops_eq2(m: int, windows: int, heads: int, head_dim: int, bias: bool) -> None:
+    """swin.eq2.wmsa-flops: counting the W-MSA module gives 4hwC² + 2M²hwC multiply-adds."""
+    c, h = heads * head_dim, windows * m
+    attn = WindowAttention(c, heads, m, relative_position_bias=bias)
+    x = torch.randn(windows * windows, m * m, c)  # one image, h × h tokens in windows
+    assert count_macs(attn, x) == wmsa_flops(h, h, c, m)
+
+
+@settings(max_examples=10, deadline=None)
+@given(side=st.integers(2, 12), heads=st.sampled_from([1, 2]), head_dim=st.sampled_from([4, 8]))
+def test_msa_flops_eq1(side: int, heads: int, head_dim: int) -> None:
+    """swin.eq1.msa-flops: global attention (one window covering the map) costs
+    4hwC² + 2(hw)²C multiply-adds."""
+    c = heads * head_dim
+    attn = WindowAttention(c, heads, side, relative_position_bias=False)
+    assert count_macs(attn, torch.randn(1, side * side, c)) == msa_flops(side, side, c)
+
+
+def _analytic_macs(cfg: dict) -> int:
+    """Swin's multiply-adds from its architecture, with Eq. (2) for every attention layer."""
+    img, p, m = cfg.get("img_size", 224), cfg.get("patch_size", 4), cfg.get("window_size", 7)
+    c, cin, classes = cfg["embed_dim"], cfg.get("in_chans", 3), cfg.get("num_classes", 1000)
+    side = img // p
+    total = side * side * p * p * cin * c  # patch embedding
+    for i, depth in enumerate(cfg["depths"]):
+        if i:
+            side //= 2
+            total += side * side * 4 * c * 2 * c  # patch merging 4C -> 2C
+            c *= 2
+        window = min(m, side)
+        total += depth * (wmsa_flops(side, side, c, window) + 2 * side * side * c * 4 * c)
+    return total + c * classes
+
+
+@pytest.mark.parametrize("name", ["swin_t", "swin_digits"])
+def test_model_macs_are_eq2_plus_mlp(name: str) -> None:
+    """swin.table1.flops-t: the counted cost of the whole model is the sum of Eq. (2), MLPs,
+    patch embedding, merging and head, computed independently from the architecture."""
+    cfg = CONFIGS[name]
+    model = swin_transformer(name).eval()
+    x = torch.randn(1, model.patch_embed.proj.in_channels, model.img_size, model.img_size)
+    with torch.no_grad():
+        assert count_macs(model, x) == _analytic_macs(cfg)

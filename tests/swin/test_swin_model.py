@@ -1,0 +1,77 @@
+"""The assembled model: Table 4 switches, patch merging order, and errors for bad input."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from implementations.swin import (
+    PatchMerging,
+    SwinTransformer,
+    SwinTransformerBlock,
+    swin_transformer,
+)
+
+
+def test_table4_switches() -> None:
+    """Shifting alternates 0 and ⌊M/2⌋ per stage; the position switches add or drop parameters."""
+    shifted = swin_transformer("swin_digits")
+    shifts = [[b.shift_size for b in stage.blocks] for stage in shifted.layers]
+    assert shifts == [[0, 1], [0, 1]]
+    plain = swin_transformer("swin_digits", shifted_windows=False)
+    assert all(b.shift_size == 0 and b.attn_mask is None for s in plain.layers for b in s.blocks)
+    none = swin_transformer("swin_digits", relative_position_bias=False)
+    assert all(b.attn.relative_position_bias_table is None for s in none.layers for b in s.blocks)
+    absolute = swin_transformer("swin_digits", absolute_pos_embed=True)
+    assert absolute.absolute_pos_embed.shape == (1, 8, 8, 32)
+    x = torch.randn(3, 1, 32, 32)
+    for model in (shifted, plain, none, absolute):
+        assert model.eval()(x).shape == (3, 10)
+
+
+def test_small_map_is_one_unshifted_window() -> None:
+    """A map no larger than the window is attended as one window, without shift (Swin-T S4)."""
+    block = SwinTransformerBlock(16, (7, 7), 2, window_size=7, shift_size=3)
+    assert (block.window_size, block.shift_size, block.attn_mask) == (7, 0, None)
+
+
+def test_patch_merging_order() -> None:
+    """The 4C channels: x[0::2,0::2], x[1::2,0::2], x[0::2,1::2], x[1::2,1::2] (authors' order)."""
+    merge = PatchMerging(1)
+    with torch.no_grad():
+        merge.norm = torch.nn.Identity()
+        merge.reduction = torch.nn.Identity()
+    x = torch.arange(16.0).view(1, 4, 4, 1)
+    out = merge(x)
+    parts = [x[:, 0::2, 0::2], x[:, 1::2, 0::2], x[:, 0::2, 1::2], x[:, 1::2, 1::2]]
+    expected = torch.cat(parts, -1)
+    assert torch.equal(out, expected)
+
+
+def test_same_seed_same_model() -> None:
+    torch.manual_seed(3)
+    a = swin_transformer("swin_digits")
+    torch.manual_seed(3)
+    b = swin_transformer("swin_digits")
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: swin_transformer("swin_digits", img_size=30), "img_size 30 must be divisible"),
+        (lambda: swin_transformer("swin_digits", num_heads=(3, 4)), "not divisible by 3 heads"),
+        (lambda: swin_transformer("swin_digits", depths=(2,)), "one entry per stage"),
+        (lambda: swin_transformer("swin_digits", window_size=3), "divisible by window_size 3"),
+        (lambda: swin_transformer("swin_l"), "unknown configuration"),
+        (lambda: swin_transformer("swin_digits")(torch.zeros(1, 1, 28, 28)), "img_size=32"),
+        (lambda: swin_transformer("swin_digits")(torch.zeros(1, 32, 32)), r"\(B, C, H, W\)"),
+        (lambda: PatchMerging(4)(torch.zeros(1, 5, 4, 4)), "even resolution"),
+        (lambda: SwinTransformerBlock(8, (8, 8), 2, 4)(torch.zeros(1, 4, 4, 8)), "built for"),
+        (lambda: SwinTransformerBlock(8, (8, 8), 2, 4, shift_size=4), "shift_size must be"),
+        (lambda: SwinTransformer(patch_size=4, img_size=224, window_size=5), "divisible by"),
+    ],
+)
+def test_bad_input_errors(call, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        call()
