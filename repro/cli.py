@@ -53,13 +53,27 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _canonical_command(args: argparse.Namespace, size: str) -> str:
+    """The run as a user would retype it: what decides the numbers, not where files go."""
+    words = ["repro", "run", *(["--all"] if args.all else args.papers)]
+    if size != "default":
+        words.append(f"--{size}")
+    if args.seeds is not None:
+        words += ["--seeds", str(args.seeds)]
+    if args.device != "cpu":
+        words += ["--device", args.device]
+    if args.save_baseline:
+        words.append("--save-baseline")
+    return " ".join(shlex.quote(w) for w in words)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     size = "quick" if args.quick else "full" if args.full else "default"
     if args.save_baseline and size != "full":
         raise SystemExit("repro: --save-baseline needs --full (baselines come from full runs only)")
     papers = _papers(args.papers, args.all)
     res = results_dir(args.results)
-    command = "repro " + " ".join(shlex.quote(a) for a in (args.argv or []))
+    command = _canonical_command(args, size)
     status = 0
     for paper in papers:
         ctx = RunContext(
@@ -216,7 +230,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
-    args.argv = argv
     handler = {
         "list": cmd_list,
         "run": cmd_run,
