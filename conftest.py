@@ -1,9 +1,14 @@
-"""Options shared by tests/ and suites/: the device to run on and the size of accuracy runs."""
+"""Shared by tests/ and suites/: the device to run on, the size of accuracy runs, real data."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 import torch
+
+from repro.data import DataError, find_dataset
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -31,3 +36,16 @@ def device(request: pytest.FixtureRequest) -> str:
             f"(CUDA build {torch.version.cuda}); run on a machine with an NVIDIA GPU"
         )
     return dev
+
+
+@pytest.fixture(scope="session")
+def dataset() -> Callable[[str], Path]:
+    """``dataset("planetoid")``: its folder, or a skip saying what is missing and how to fix it."""
+
+    def find(name: str) -> Path:
+        try:
+            return find_dataset(name)
+        except DataError as e:
+            pytest.skip(f"real dataset {name!r} absent: {e}")
+
+    return find
