@@ -1,0 +1,104 @@
+"""The Planetoid loader on the real files: counts, the Citeseer quirk, and bad input."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+
+import numpy as np
+import pytest
+
+from repro.data import DataError, planetoid
+
+
+@pytest.fixture(scope="module")
+def planetoid_dir(dataset):
+    return dataset("planetoid")
+
+
+def test_cora_counts_and_split(planetoid_dir):
+    d = planetoid.load("cora", planetoid_dir.parent)
+    assert d.features.shape == (2708, 1433)
+    assert d.adj.nnz // 2 == 5278  # undirected, deduplicated
+    assert (d.adj != d.adj.T).nnz == 0
+    assert d.adj.diagonal().sum() == 0
+    assert (len(d.train), len(d.val), len(d.test)) == (140, 500, 1000)
+    assert np.bincount(d.labels[d.train]).tolist() == [20] * 7
+    assert d.num_classes == 7
+
+
+def test_citeseer_quirk(planetoid_dir):
+    """15 test-range ids have no features or label; they are in no split."""
+    d = planetoid.load("citeseer", planetoid_dir.parent)
+    assert d.features.shape == (3327, 3703)
+    missing = np.flatnonzero(d.labels == -1)
+    assert len(missing) == 15
+    assert np.asarray(d.features[missing].sum(1)).ravel().tolist() == [0.0] * 15
+    for split in (d.train, d.val, d.test):
+        assert not np.isin(missing, split).any()
+    assert (d.adj.nnz - d.adj.diagonal().sum()) // 2 == 4552
+
+
+def test_pubmed_missing_allx_names_the_file(planetoid_dir, tmp_path):
+    root = tmp_path / "root"
+    (root / "planetoid").mkdir(parents=True)
+    for part in planetoid.PARTS:
+        src = planetoid_dir / f"ind.pubmed.{part}"
+        if src.exists():
+            os.symlink(src, root / "planetoid" / src.name)
+    with pytest.raises(DataError, match=r"ind\.pubmed\.allx.*repro data fetch planetoid"):
+        planetoid.load("pubmed", root)
+
+
+def _copy_cora(planetoid_dir, tmp_path):
+    dest = tmp_path / "planetoid"
+    dest.mkdir()
+    for part in planetoid.PARTS:
+        shutil.copy(planetoid_dir / f"ind.cora.{part}", dest)
+    return dest
+
+
+def test_checksum_mismatch_and_truncation(planetoid_dir, tmp_path):
+    dest = _copy_cora(planetoid_dir, tmp_path)
+    data = (dest / "ind.cora.tx").read_bytes()
+    (dest / "ind.cora.tx").write_bytes(data[: len(data) // 2])
+    with pytest.raises(DataError, match=r"checksum mismatch for .*ind\.cora\.tx.*obtain it again"):
+        planetoid.load("cora", tmp_path)
+
+
+def test_restricted_unpickler_refuses_foreign_globals():
+    class Evil:
+        def __reduce__(self):
+            return (os.system, ("echo pwned",))
+
+    payload = pickle.dumps(Evil(), protocol=2)
+    with pytest.raises(DataError, match=r"refusing to unpickle global (posix|os)\.system"):
+        planetoid.restricted_load(payload, "evil.pkl")
+    with pytest.raises(DataError, match="truncated"):
+        planetoid.restricted_load(pickle.dumps([1, 2, 3], protocol=2)[:-3], "cut.pkl")
+
+
+def test_missing_root_and_unknown_name(tmp_path, monkeypatch):
+    monkeypatch.delenv("REPRO_DATA", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with pytest.raises(DataError, match="is not a directory"):
+        planetoid.load("cora", tmp_path / "nope")
+    with pytest.raises(ValueError, match="unknown Planetoid dataset 'cor'"):
+        planetoid.load("cor")
+    with pytest.raises(DataError, match=r"dataset folder 'planetoid' not found.*--data-root"):
+        planetoid.load("cora", tmp_path)
+
+
+def test_fetch_verifies_downloads(planetoid_dir, tmp_path):
+    """`repro data fetch` against a local mirror (a file:// URL): files land and verify."""
+    dest = planetoid.fetch(tmp_path, base_url=planetoid_dir.as_uri() + "/", names=("cora",))
+    assert sorted(p.name for p in dest.iterdir()) == sorted(
+        f"ind.cora.{p}" for p in planetoid.PARTS
+    )
+    bad = tmp_path / "bad"
+    shutil.copytree(planetoid_dir, bad / "mirror", ignore=shutil.ignore_patterns("*.pubmed.*"))
+    (bad / "mirror" / "ind.cora.y").write_bytes(b"not the file")
+    with pytest.raises(DataError, match=r"checksum mismatch.*ind\.cora\.y"):
+        planetoid.fetch(bad / "out", base_url=(bad / "mirror").as_uri() + "/", names=("cora",))
+    assert not (bad / "out" / "planetoid" / "ind.cora.y").exists()

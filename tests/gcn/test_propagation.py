@@ -1,0 +1,142 @@
+"""Exact claims about GCN's propagation operators (Kipf & Welling, Sec. 2)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from implementations.gcn import (
+    ChebyshevSupports,
+    GraphConvolution,
+    Supports,
+    chebyshev_polynomials,
+    normalized_adjacency,
+    renormalized_adjacency,
+    scaled_laplacian,
+    to_torch_sparse,
+)
+from implementations.gcn.propagation import (
+    PROPAGATIONS,
+    largest_laplacian_eigenvalue,
+    propagation_supports,
+)
+from tests.gcn.strategies import graphs
+
+
+@settings(max_examples=60, deadline=None)
+@given(graphs(self_loops=True))
+def test_gcn_eq8_spectrum(adj):
+    """gcn.eq8.spectrum: Â = D̃^-1/2 (A+I) D̃^-1/2 is symmetric, spectrum in (−1, 1], top
+    eigenvalue 1 with eigenvector ∝ D̃^{1/2}·1 on every connected component."""
+    a_hat = renormalized_adjacency(adj).toarray().astype(np.float64)
+    np.testing.assert_allclose(a_hat, a_hat.T, atol=1e-7)
+    eig = np.linalg.eigvalsh(a_hat)
+    assert eig.min() > -1.0 + 1e-9
+    assert eig.max() == pytest.approx(1.0, abs=1e-6)
+    a_tilde = adj.toarray() + np.eye(adj.shape[0])
+    v = np.sqrt(a_tilde.sum(1))  # D̃^{1/2}·1
+    np.testing.assert_allclose(a_hat @ v, v, atol=1e-5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(graphs(), st.integers(1, 6), st.integers(1, 5), st.integers(0, 2**31 - 1))
+def test_gcn_eq7_chebyshev_first_order(adj, f_in, f_out, seed):
+    """gcn.eq7.chebyshev-first-order: K = 1, λ_max = 2, θ = θ'_0 = −θ'_1 gives
+    (I + D^-1/2 A D^-1/2) X Θ (Eq. 5 → 6 → 7)."""
+    rng = np.random.default_rng(seed)
+    n = adj.shape[0]
+    x = rng.standard_normal((n, f_in))
+    theta = rng.standard_normal((f_in, f_out))
+    t0, t1 = chebyshev_polynomials(adj, 1, lambda_max=2.0)
+    cheb = t0 @ x @ theta + t1 @ x @ (-theta)
+    single = (np.eye(n) + normalized_adjacency(adj).toarray()) @ x @ theta
+    np.testing.assert_allclose(cheb, single, atol=1e-5)
+
+
+@settings(max_examples=30, deadline=None)
+@given(graphs(), st.sampled_from([2, 3]), st.integers(0, 2**31 - 1))
+def test_chebyshev_recurrence_equals_polynomials(adj, k, seed):
+    """The recurrence on (N, F') products equals Σ_k T_k(L̃) h_k with explicit polynomials."""
+    gen = torch.Generator().manual_seed(seed)
+    n = adj.shape[0]
+    hs = [torch.randn(n, 3, generator=gen, dtype=torch.float32) for _ in range(k + 1)]
+    lt = scaled_laplacian(adj)
+    ours = ChebyshevSupports(to_torch_sparse(lt), k).combine(hs)
+    polys = chebyshev_polynomials(adj, k)
+    ref = sum(torch.from_numpy(t.toarray()) @ h for t, h in zip(polys, hs, strict=True))
+    torch.testing.assert_close(ours, ref, atol=1e-4, rtol=1e-4)
+
+
+def test_chebyshev_polynomials_recurrence_on_path():
+    """T_2(L̃) = 2 L̃² − I on a 3-node path (worked by hand)."""
+    adj = sp.csr_matrix(np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], dtype=np.float32))
+    lt = scaled_laplacian(adj).toarray()
+    t2 = chebyshev_polynomials(adj, 2)[2].toarray()
+    np.testing.assert_allclose(t2, 2 * lt @ lt - np.eye(3), atol=1e-6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(graphs(min_nodes=3, self_loops=True))
+def test_largest_laplacian_eigenvalue_matches_dense(adj):
+    lap = np.eye(adj.shape[0]) - normalized_adjacency(adj).toarray()
+    assert largest_laplacian_eigenvalue(adj) == pytest.approx(
+        np.linalg.eigvalsh(lap).max(), abs=1e-5
+    )
+
+
+@settings(max_examples=30, deadline=None)
+@given(graphs(), st.sampled_from(PROPAGATIONS), st.integers(0, 2**31 - 1))
+def test_sparse_and_dense_propagation_equal(adj, name, seed):
+    """The layer gives the same output with sparse and dense features and supports."""
+    from implementations.gcn import supports_for
+
+    torch.manual_seed(seed)
+    n = adj.shape[0]
+    x = torch.rand(n, 5) * (torch.rand(n, 5) > 0.5)
+    layer = GraphConvolution(5, 4, num_supports=len(propagation_supports(name, adj)))
+    sparse_supports = supports_for(name, adj)
+    if isinstance(sparse_supports, ChebyshevSupports):
+        dense = [
+            None if m is None else torch.from_numpy(m.toarray())
+            for m in chebyshev_polynomials(adj, sparse_supports.k)
+        ]
+        dense[0] = None
+    else:
+        dense = [None if m is None else m.to_dense() for m in sparse_supports.matrices]
+    out_sparse = layer(x.to_sparse_csr(), sparse_supports)
+    out_dense = layer(x, Supports(dense, n))
+    torch.testing.assert_close(out_sparse, out_dense, atol=1e-4, rtol=1e-4)
+
+
+@settings(max_examples=30, deadline=None)
+@given(graphs(min_nodes=2, max_nodes=10), st.integers(0, 2**31 - 1))
+def test_layer_matches_pyg_gcnconv(adj, seed):
+    """Peer check: with the same weights our layer equals PyG's GCNConv (normalize, self-loops,
+    no bias) on graphs without self-loops (PyG keeps an existing self-loop at weight 1, the
+    authors' code adds I on top of it)."""
+    from torch_geometric.nn import GCNConv
+
+    torch.manual_seed(seed)
+    n = adj.shape[0]
+    coo = adj.tocoo()
+    edge_index = torch.tensor(np.vstack([coo.row, coo.col]), dtype=torch.long)
+    x = torch.randn(n, 6)
+    ours = GraphConvolution(6, 3)
+    peer = GCNConv(6, 3, bias=False)
+    with torch.no_grad():
+        peer.lin.weight.copy_(ours.weight[0].T)
+    supports = Supports([to_torch_sparse(renormalized_adjacency(adj))], n)
+    torch.testing.assert_close(ours(x, supports), peer(x, edge_index), atol=1e-5, rtol=1e-5)
+
+
+def test_bad_adjacency_is_refused():
+    with pytest.raises(ValueError, match="square"):
+        renormalized_adjacency(sp.csr_matrix(np.ones((3, 4))))
+    with pytest.raises(TypeError, match="scipy sparse"):
+        renormalized_adjacency(np.ones((3, 3)))
+    with pytest.raises(ValueError, match="unknown propagation model"):
+        propagation_supports("chebyshev7", sp.eye(3, format="csr"))

@@ -1,0 +1,99 @@
+"""The verdict rules of repro.claims and the statistics behind them."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from repro import stats
+from repro.claims import PAPER_IDS, Claim, Measurement, Paper, Verdict, judge, load_paper
+
+
+def numeric(**kw) -> Claim:
+    base = dict(
+        id="gcn.table2.cora",
+        statement="s",
+        source="Table 2",
+        metric="acc",
+        kind="numeric",
+        paper_value=81.5,
+        confidence="confirmed",
+        dataset="Cora",
+        tolerance=1.0,
+    )
+    base.update(kw)
+    return Claim(**base)
+
+
+def test_numeric_rule():
+    c = numeric()
+    assert judge(c, Measurement("gcn.table2.cora", 81.0, 0.5, 100)).verdict == Verdict.REPRODUCED
+    assert judge(c, Measurement("gcn.table2.cora", 82.5, 0.5, 100)).verdict == Verdict.REPRODUCED
+    bad = judge(c, Measurement("gcn.table2.cora", 80.4, 0.5, 100))
+    assert bad.verdict == Verdict.NOT_REPRODUCED
+    assert "-1.1" in bad.reason
+
+
+def test_ordering_rule_three_outcomes():
+    c = numeric(kind="ordering", paper_value=1.1, tolerance=None, id="swin.table4.shift")
+    a = [81.0, 81.2, 81.1, 80.9, 81.3]
+    assert judge(c, Measurement.gap(c.id, a, [x - 2 for x in a])).verdict == Verdict.REPRODUCED
+    assert judge(c, Measurement.gap(c.id, a, [x + 2 for x in a])).verdict == (
+        Verdict.NOT_REPRODUCED
+    )
+    noisy = Measurement.gap(c.id, [1, 5, 2, 6], [2, 4, 3, 5])
+    assert judge(c, noisy).verdict == Verdict.INCONCLUSIVE
+    # a claim that the gap is negative is judged on the other side
+    neg = numeric(kind="ordering", paper_value=-0.5, tolerance=None, id="swin.table4.neg")
+    assert judge(neg, Measurement.gap(c.id, [x - 2 for x in a], a)).verdict == (Verdict.REPRODUCED)
+
+
+def test_identity_rule_and_not_run():
+    c = numeric(kind="identity", paper_value=None, tolerance=1e-5)
+    assert judge(c, Measurement(c.id, 3e-7)).verdict == Verdict.REPRODUCED
+    assert judge(c, Measurement(c.id, 3e-3)).verdict == Verdict.NOT_REPRODUCED
+    assert judge(c, None).verdict == Verdict.NOT_RUN
+    nr = judge(c, Measurement.not_run(c.id, "data missing: ind.pubmed.allx"))
+    assert nr.verdict == Verdict.NOT_RUN and "allx" in nr.reason
+
+
+def test_claim_validation():
+    with pytest.raises(ValueError, match="needs a tolerance"):
+        numeric(tolerance=None)
+    with pytest.raises(ValueError, match="signed gap"):
+        numeric(kind="ordering", paper_value=0.0)
+    with pytest.raises(ValueError, match="name its source"):
+        numeric(confidence="secondary")
+    with pytest.raises(ValueError, match="does not start with its paper id"):
+        Paper(
+            id="dcn", title="t", authors="a", venue="v", year=2017, arxiv=None, claims=(numeric(),)
+        )
+
+
+def test_welch_interval_matches_scipy():
+    from scipy import stats as sps
+
+    a, b = [1.0, 2.0, 3.5, 4.0, 2.2], [0.5, 1.0, 0.7, 1.9]
+    diff, lo, hi = stats.welch_ci(a, b)
+    res = sps.ttest_ind(a, b, equal_var=False)
+    ci = res.confidence_interval(0.95)
+    assert diff == pytest.approx(sum(a) / 5 - sum(b) / 4)
+    assert (lo, hi) == pytest.approx((ci.low, ci.high))
+    assert stats.welch_ci([1.0], [2.0])[1] == -math.inf
+
+
+def test_moved_rule():
+    assert stats.moved(81.4, 0.07, 81.5, 0.07, 0.5) == (False, 0.5)
+    moved, threshold = stats.moved(81.4, 0.5, 79.0, 0.5, 0.1)
+    assert moved and threshold == pytest.approx(3 * math.sqrt(0.5))
+
+
+def test_registry_loads_every_implemented_paper():
+    papers = [load_paper(pid) for pid in PAPER_IDS]
+    assert load_paper("gcn") is not None
+    for p in papers:
+        if p is not None:
+            assert p.claims and all(c.paper == p.id for c in p.claims)
+    with pytest.raises(KeyError, match="unknown paper"):
+        load_paper("resnet")
