@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from repro.claims import Claim
-from repro.env import fingerprint
 from repro.runner import PaperRun, describe_run
 
 
@@ -51,7 +50,7 @@ def claim_record(claim: Claim) -> dict[str, Any]:
 
 def run_to_dict(run: PaperRun, command: str) -> dict[str, Any]:
     """The JSON document for one paper's run."""
-    env = fingerprint()
+    env = run.env
     claims = []
     for r in run.results:
         rec = claim_record(run.paper.claim(r.claim_id))

@@ -21,6 +21,7 @@ import torch
 from tqdm.auto import tqdm
 
 from repro.claims import Judgement, Measurement, Paper, judge
+from repro.env import fingerprint
 
 Size = Literal["quick", "default", "full"]
 T = TypeVar("T")
@@ -122,10 +123,13 @@ class PaperRun:
     results: list[ClaimResult]
     seconds: float
     ctx: RunContext
+    #: The environment fingerprint taken when the run started (the commit that ran).
+    env: dict[str, Any]
 
 
 def run_paper(paper: Paper, ctx: RunContext) -> PaperRun:
     """Run a paper's experiments and judge every claim (unmeasured claims are "not run")."""
+    env = fingerprint()
     start = time.perf_counter()
     measured: dict[str, Measurement] = {}
     experiments = paper.experiments()
@@ -143,7 +147,7 @@ def run_paper(paper: Paper, ctx: RunContext) -> PaperRun:
         elif m is None and experiments is None:
             j = Judgement(j.verdict, "no experiment implemented yet")
         results.append(ClaimResult(claim.id, m, j))
-    return PaperRun(paper, results, time.perf_counter() - start, ctx)
+    return PaperRun(paper, results, time.perf_counter() - start, ctx, env)
 
 
 def _iter_measurements(it: Iterable[Measurement]) -> Iterator[Measurement]:

@@ -51,6 +51,11 @@ def paper_cell(c: dict[str, Any]) -> str:
     return f"{v:+g}" if c["kind"] == "ordering" else f"{v:g}"
 
 
+def _why(c: dict[str, Any]) -> str:
+    reason, note = c.get("reason", ""), c.get("note", "")
+    return reason if not note or note in reason else f"{reason}; {note}"
+
+
 def claims_frame(doc: dict[str, Any]) -> pd.DataFrame:
     rows = []
     for c in doc["claims"]:
@@ -63,7 +68,7 @@ def claims_frame(doc: dict[str, Any]) -> pd.DataFrame:
                 "metric": c["metric"],
                 "data (paper → ours)": f"{c['paper_dataset']} → {c.get('dataset') or '—'}",
                 "verdict": VERDICT_MARK.get(c["verdict"], c["verdict"]),
-                "why": c.get("reason", "") + (f"; {c['note']}" if c.get("note") else ""),
+                "why": _why(c),
             }
         )
     return pd.DataFrame(rows)
