@@ -238,7 +238,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "env": cmd_env,
         "data": cmd_data,
     }[args.cmd]
-    return handler(args)
+    try:
+        return handler(args)
+    except DataError as e:  # a user's data problem: the message says what and how to fix it
+        print(f"repro: {e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
