@@ -67,7 +67,7 @@ IDENTITIES = (
     _identity(
         "dcn.fig1c.atrous-special-case",
         "Offsets Δp_n = (d − 1)·p_n give the atrous convolution with dilation d",
-        "Fig. 1(c), p. 1",
+        "Fig. 1(c)",
         "max |difference| to dilated F.conv2d (float64)",
         1e-10,
         T + "test_dcn_deform_conv.py::test_dcn_fig1c_atrous_special_case",
@@ -76,7 +76,7 @@ IDENTITIES = (
         "dcn.fig1c.scale-aspect",
         "Offsets (s − 1)·p_n (per axis) sample a scaled / stretched grid: the convolution of the "
         "explicitly resampled input",
-        "Fig. 1(c), p. 1",
+        "Fig. 1(c)",
         "max |difference| (float64)",
         1e-10,
         T + "test_dcn_deform_conv.py::test_dcn_fig1c_scale_and_aspect_ratio",
@@ -182,7 +182,7 @@ EXPERIMENTS = (
                 f"network (R-FCN VOC mAP@0.5 {TABLE1_RFCN[0]} → {TABLE1_RFCN[k]}; DeepLab mIoU "
                 f"{TABLE1_DEEPLAB[0]} → {TABLE1_DEEPLAB[k]})"
             ),
-            source="Table 1, p. 6",
+            source="Table 1",
             metric="accuracy gap, deformable − plain (points)",
             kind="ordering",
             paper_value=_gap(TABLE1_RFCN, k, 0),
@@ -198,7 +198,7 @@ EXPERIMENTS = (
             "The gain saturates: the third deformable layer adds less than the first "
             "(R-FCN: +0.4 vs +0.6 mAP; DeepLab: +0.4 vs +4.2 mIoU)"
         ),
-        source="Table 1, p. 6 and its discussion",
+        source="Table 1 and its discussion",
         metric="gain of layer 3 − gain of layer 1 (points)",
         kind="ordering",
         paper_value=round((TABLE1_RFCN[3] - TABLE1_RFCN[2]) - (TABLE1_RFCN[1] - TABLE1_RFCN[0]), 2),
@@ -213,7 +213,7 @@ EXPERIMENTS = (
             f"dilation in res5c {TABLE2_RES5C['small']} (small) / {TABLE2_RES5C['medium']} "
             f"(medium) / {TABLE2_RES5C['large']} (large)"
         ),
-        source="Table 2, p. 7",
+        source="Table 2",
         metric="effective dilation, large − small objects (pixels)",
         kind="ordering",
         paper_value=_gap(TABLE2_RES5C, "large", "small"),
@@ -227,7 +227,7 @@ EXPERIMENTS = (
             "Deformable layers add few parameters: R-FCN "
             f"{TABLE4_RFCN['params'][0]}M → {TABLE4_RFCN['params'][1]}M"
         ),
-        source="Table 4, p. 8",
+        source="Table 4",
         metric="parameters, deformable / plain (ratio)",
         kind="numeric",
         paper_value=round(TABLE4_RFCN["params"][1] / TABLE4_RFCN["params"][0], 3),
@@ -242,7 +242,7 @@ EXPERIMENTS = (
             "Deformable layers add little time: R-FCN "
             f"{TABLE4_RFCN['seconds'][0]} → {TABLE4_RFCN['seconds'][1]} s per image"
         ),
-        source="Table 4, p. 8",
+        source="Table 4",
         metric="inference time per image, deformable / plain (ratio)",
         kind="numeric",
         paper_value=round(TABLE4_RFCN["seconds"][1] / TABLE4_RFCN["seconds"][0], 3),
@@ -254,7 +254,7 @@ EXPERIMENTS = (
     Claim(
         id="dcn.table1.deeplab-voc",
         statement="DeepLab mIoU on VOC 2012 val rises from 69.7 to 75.2 with 3 deformable layers",
-        source="Table 1, p. 6",
+        source="Table 1",
         metric="mIoU gap, deformable − plain (points)",
         kind="ordering",
         paper_value=_gap(TABLE1_DEEPLAB, 3, 0),
@@ -265,7 +265,7 @@ EXPERIMENTS = (
     Claim(
         id="dcn.table5.rfcn-coco",
         statement="R-FCN on COCO test-dev rises from 30.8 to 34.5 mAP with deformable ConvNets",
-        source="Table 5, p. 8 (34.5 confirmed in the text)",
+        source="Table 5 (34.5 confirmed in the text)",
         metric="mAP[0.5:0.95] gap, deformable − plain (points)",
         kind="ordering",
         paper_value=round(TABLE5_RFCN[1] - TABLE5_RFCN[0], 2),

@@ -9,8 +9,9 @@
   digits binned by their scale factor (small / medium / large thirds of the scale range).
 - Table 4: parameters and inference time per image of the deformable network against the plain
   one (3 deformable layers against none), the time measured in one process, interleaved.
-- Identity claims: the largest deviation found on fixed random instances (the property tests
-  in ``tests/dcn`` search far more cases).
+- Identity claims: the largest deviation found on seeded random instances
+  (:mod:`implementations.dcn.identity_checks`; the property tests in ``tests/dcn`` search far
+  more configurations).
 
 Sizes: quick (CI) trains on 600 digits for one epoch with 2 seeds; default on 5,000 digits for
 2 epochs with 3 seeds; full on 5,000 digits in two transformed copies for 2 epochs with 5 seeds
@@ -19,17 +20,16 @@ Sizes: quick (CI) trains on 600 digits for one epoch with 2 seeds; default on 5,
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from implementations.dcn.deform_conv import deform_conv2d
-from implementations.dcn.deform_roi_pool import deform_roi_pool
 from implementations.dcn.digit_cnn import DigitCNN, count_parameters, predict, train
+from implementations.dcn.identity_checks import CHECKS
 from implementations.dcn.transformed_digits import transform_digits
 from repro.claims import Measurement
 from repro.data import DataError
@@ -226,86 +226,23 @@ def _overheads(ctx: RunContext) -> Iterator[Measurement]:
 
 
 def _identities(ctx: RunContext) -> Iterator[Measurement]:
-    """Largest deviations on fixed random instances, for the tables."""
-    n = ctx.pick(3, 20, 50)
-    gen = torch.Generator().manual_seed(0)
-    f64 = torch.float64
-    dev = {"zero": 0.0, "atrous": 0.0, "peer": 0.0, "roi": 0.0}
-    start = time.perf_counter()
-    for _ in range(n):
-        b, c = 2, 4
-        h, w = (int(v) for v in torch.randint(5, 12, (2,), generator=gen))
-        d = int(torch.randint(1, 4, (1,), generator=gen))
-        x = torch.randn(b, c, h, w, generator=gen, dtype=f64)
-        weight = torch.randn(3, c, 3, 3, generator=gen, dtype=f64)
-        zero = torch.zeros(b, 18, h, w, dtype=f64)
-        ref = F.conv2d(x, weight, padding=1)
-        dev["zero"] = max(
-            dev["zero"], float((deform_conv2d(x, zero, weight, padding=1) - ref).abs().max())
-        )
-        grid = torch.tensor([-1.0, 0.0, 1.0], dtype=f64)
-        py, px = torch.meshgrid(grid, grid, indexing="ij")
-        atrous = torch.stack(((d - 1) * py.flatten(), (d - 1) * px.flatten()), 1).flatten()
-        atrous = atrous[None, :, None, None].expand(b, -1, h, w)
-        ref = F.conv2d(x, weight, padding=d, dilation=d)
-        dev["atrous"] = max(
-            dev["atrous"], float((deform_conv2d(x, atrous, weight, padding=1) - ref).abs().max())
-        )
-        boxes = torch.cat(
-            [
-                torch.zeros(3, 1, dtype=f64),
-                torch.rand(3, 2, generator=gen, dtype=f64) * w,
-                torch.rand(3, 2, generator=gen, dtype=f64) * w + w / 2,
-            ],
-            1,
-        )
-        dev["roi"] = max(dev["roi"], _roi_deviation(x, boxes))
-        dev["peer"] = max(dev["peer"], _peer_deviation(x.float(), weight.float(), gen))
-    seconds = time.perf_counter() - start
-    data = f"{n} random instances (batch 2, 4 channels, 5–11 pixels, 3×3 kernels)"
-    yield Measurement("dcn.eq1.zero-offset-conv", dev["zero"], dataset=data, seconds=seconds)
-    yield Measurement("dcn.fig1c.atrous-special-case", dev["atrous"], dataset=data, seconds=seconds)
-    yield Measurement("dcn.eq5.zero-offset-roi-align", dev["roi"], dataset=data, seconds=seconds)
-    if np.isnan(dev["peer"]):
-        yield Measurement.not_run("dcn.eq2.torchvision-peer", "torchvision is not installed")
-    else:
+    """Largest deviations of the exact claims on seeded random instances, for the tables."""
+    n = ctx.pick(2, 10, 20)
+    for claim_id, (check, instances) in CHECKS.items():
+        start = time.perf_counter()
+        gen = torch.Generator().manual_seed(0)
+        worst = max(check(gen) for _ in range(n))
+        if math.isnan(worst):
+            yield Measurement.not_run(claim_id, "torchvision (the peer) is not installed")
+            continue
         yield Measurement(
-            "dcn.eq2.torchvision-peer",
-            dev["peer"],
-            dataset=data + ", float32, offsets N(0, 3²), outputs and all gradients",
-            seconds=seconds,
+            claim_id,
+            worst,
+            n=n,
+            dataset=f"{n} random instances: {instances}",
+            seconds=time.perf_counter() - start,
+            device="cpu",
         )
-
-
-def _roi_deviation(x: torch.Tensor, boxes: torch.Tensor) -> float:
-    try:
-        from torchvision.ops import roi_align
-    except ImportError:
-        return float("nan")
-    ours = deform_roi_pool(x, boxes, None, output_size=3, sampling_ratio=2)
-    return float((ours - roi_align(x, boxes, 3, 1.0, 2, aligned=True)).abs().max())
-
-
-def _peer_deviation(x: torch.Tensor, weight: torch.Tensor, gen: torch.Generator) -> float:
-    """Largest relative difference to torchvision in the output and every gradient."""
-    try:
-        from torchvision.ops import deform_conv2d as peer
-    except ImportError:
-        return float("nan")
-    b, _, h, w = x.shape
-    offset = 3 * torch.randn(b, 18, h, w, generator=gen)
-    mask = torch.rand(b, 9, h, w, generator=gen)
-    grad = torch.randn(b, weight.shape[0], h, w, generator=gen)
-    worst = 0.0
-    outs = []
-    for fn in (deform_conv2d, peer):
-        args = [t.clone().requires_grad_() for t in (x, offset, weight, mask)]
-        out = fn(args[0], args[1], args[2], padding=1, mask=args[3])
-        out.backward(grad)
-        outs.append([out.detach()] + [a.grad for a in args])
-    for ours, ref in zip(*outs, strict=True):
-        worst = max(worst, float((ours - ref).abs().max() / ref.abs().max().clamp(min=1e-30)))
-    return worst
 
 
 def _fmt(values: list[float], digits: int = 1) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -11,6 +13,8 @@ from hypothesis import strategies as st
 
 from implementations.dcn.deform_conv import DeformConv2d
 from implementations.dcn.digit_cnn import DigitCNN
+from implementations.dcn.identity_checks import CHECKS
+from implementations.dcn.paper import PAPER
 from implementations.dcn.transformed_digits import transform_digits
 
 
@@ -73,3 +77,23 @@ def test_dcn_digit_experiment_bad_arguments_raise() -> None:
         transform_digits(np.zeros((1, 28, 28)), np.zeros(1), 0, scale_range=(1.2, 0.8))
     with pytest.raises(ValueError, match=r"no offsets to measure"):
         DigitCNN(0).last_layer_dilation(torch.zeros(1, 1, 32, 32))
+
+
+@pytest.mark.parametrize("claim_id", sorted(CHECKS))
+def test_dcn_identity_checks_stay_within_their_claims(claim_id: str) -> None:
+    """The measurements reproduce.py reports for the identity claims are within each claim's
+    tolerance on a seeded instance (a broken check would report a large deviation)."""
+    pytest.importorskip("torchvision.ops")
+    check, _ = CHECKS[claim_id]
+    deviation = check(torch.Generator().manual_seed(1))
+    assert 0 <= deviation <= PAPER.claim(claim_id).tolerance
+
+
+def test_dcn_every_identity_claim_has_a_check_and_a_test() -> None:
+    identities = {c.id for c in PAPER.claims if c.kind == "identity"}
+    assert identities == set(CHECKS)
+    for claim in PAPER.claims:
+        if claim.kind == "identity":
+            path, name = claim.test.split("::")
+            source = (Path(__file__).parents[2] / path).read_text()
+            assert f"def {name}(" in source, claim.test
