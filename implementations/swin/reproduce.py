@@ -22,6 +22,7 @@ from implementations.swin.speed import (
     METHODS,
     attention_calls,
     best_time,
+    clock_name,
     fitted_exponent,
     scaling_calls,
     swin_t_stages,
@@ -232,11 +233,9 @@ def _map_timings(
 
 
 def _where(ctx: RunContext) -> str:
-    if ctx.device != "cpu":
-        return f"{ctx.device}, synchronised wall time"
-    if ctx.jobs > 1:
+    if ctx.device == "cpu" and ctx.jobs > 1:
         return "CPU time of single-threaded worker processes"
-    return f"CPU time, {torch.get_num_threads()} thread(s)"
+    return f"{ctx.device}, {clock_name(ctx.device)}"
 
 
 def table4(ctx: RunContext) -> Iterator[Measurement]:

@@ -94,16 +94,16 @@ def scaling_calls(
 
 
 def best_time(fn: Callable[[], object], device: str = "cpu", repeat: int = 5) -> float:
-    """Fastest of ``repeat`` calls after one warm-up call, in seconds of the work itself.
+    """Fastest of ``repeat`` calls after one warm-up call, in seconds (clock: :func:`clock_name`).
 
-    On a GPU: synchronised wall time. On the CPU: this process's CPU time, which is the
-    single-threaded worker's own compute time. On our shared 2-core machine (load 8-9) wall
-    time measured the other processes: the same W-MSA call took 4 ms or 16 ms depending on
-    the moment, and fitted exponents swung from 0 to 2. The minimum rather than the median,
-    because the allocator's page faults on large buffers made alternate calls up to 3x slower.
+    On a GPU: synchronised wall time. On the CPU with one torch thread: this process's CPU time,
+    the work itself. On our shared 2-core machine (load 8-9) wall time measured the other
+    processes: the same W-MSA call took 4 ms or 16 ms depending on the moment, and fitted
+    exponents swung from 0 to 2. With several threads CPU time would add the threads' spin-waits,
+    so wall time is used there. The minimum rather than the median, because the allocator's page
+    faults on large buffers made alternate calls up to 3x slower.
     """
-    cpu = torch.device(device).type == "cpu"
-    clock = time.process_time if cpu else time.perf_counter
+    clock = time.process_time if _cpu_time(device) else time.perf_counter
     call = synced(fn, device)
     call()
     best = math.inf
@@ -112,6 +112,19 @@ def best_time(fn: Callable[[], object], device: str = "cpu", repeat: int = 5) ->
         call()
         best = min(best, clock() - start)
     return best
+
+
+def _cpu_time(device: str) -> bool:
+    return torch.device(device).type == "cpu" and torch.get_num_threads() == 1
+
+
+def clock_name(device: str) -> str:
+    """What :func:`best_time` measures on ``device`` in this process."""
+    if _cpu_time(device):
+        return "CPU time, 1 thread"
+    if torch.device(device).type == "cpu":
+        return f"wall time, {torch.get_num_threads()} threads"
+    return "synchronised wall time"
 
 
 def fitted_exponent(tokens: list[int] | np.ndarray, seconds: list[float] | np.ndarray) -> float:
