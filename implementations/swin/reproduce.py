@@ -14,6 +14,7 @@ import torch
 from implementations.swin import paper
 from implementations.swin.digits import VARIANTS, DigitsRun, train_digits
 from implementations.swin.flops import count_macs, count_params, msa_flops, wmsa_flops
+from implementations.swin.relative_position import relative_position_index
 from implementations.swin.shifted_window import (
     padded_shifted_window_attention,
     shifted_window_attention,
@@ -95,8 +96,30 @@ def exact_properties(ctx: RunContext) -> Iterator[Measurement]:
         eq1 = max(eq1, abs(counted - msa_flops(side, side, c)) / msa_flops(side, side, c))
     seconds = time.perf_counter() - start
     dataset = f"{n} random sizes, torch.utils.flop_counter on our WindowAttention"
+    yield _relative_index_check()
     yield Measurement("swin.eq1.msa-flops", eq1, n=n, dataset=dataset, seconds=seconds)
     yield Measurement("swin.eq2.wmsa-flops", eq2, n=n, dataset=dataset, seconds=seconds)
+
+
+def _relative_index_check() -> Measurement:
+    """Entries of the Eq. (4) index that differ from B̂'s position of the coordinate difference."""
+    start = time.perf_counter()
+    wrong = 0
+    for m in range(1, 10):
+        ys, xs = torch.meshgrid(torch.arange(m), torch.arange(m), indexing="ij")
+        y, x = ys.flatten(), xs.flatten()
+        expected = (y[:, None] - y[None, :] + m - 1) * (2 * m - 1) + (
+            x[:, None] - x[None, :] + m - 1
+        )
+        wrong += int((relative_position_index(m) != expected).sum())
+    return Measurement(
+        "swin.eq4.relative-position-index",
+        float(wrong),
+        n=9,
+        dataset="window sizes 1-9, every query/key pair",
+        seconds=time.perf_counter() - start,
+        note="count of index entries that differ",
+    )
 
 
 def model_costs(ctx: RunContext) -> Iterator[Measurement]:
@@ -118,7 +141,7 @@ def model_costs(ctx: RunContext) -> Iterator[Measurement]:
             std=0.0,
             dataset=f"{name} (1000 classes)",
             seconds=seconds,
-            note="same module tree and parameter count as timm's",
+            note="timm's model, which loads the authors' checkpoints, has the same count",
         )
         yield Measurement(
             f"swin.table1.flops-{v}",
