@@ -27,7 +27,11 @@ def cpu_model() -> str:
 
 
 def git_state(cwd: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    """Commit and dirty flag of the checkout (None where this is not a git checkout)."""
+    """Commit and dirty flag of the checkout (None where this is not a git checkout).
+
+    Dirty means uncommitted changes to tracked files outside ``results/``: generated tables
+    and plots do not change what a run computes.
+    """
     cwd = cwd or Path(__file__).resolve().parent.parent
     try:
         commit = subprocess.run(
@@ -36,7 +40,7 @@ def git_state(cwd: str | os.PathLike[str] | None = None) -> dict[str, Any]:
         if commit.returncode != 0:
             return {"commit": None, "dirty": None}
         status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!results"],
             cwd=cwd,
             capture_output=True,
             text=True,
