@@ -73,6 +73,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise SystemExit("repro: --save-baseline needs --full (baselines come from full runs only)")
     papers = _papers(args.papers, args.all)
     res = results_dir(args.results)
+    if size == "quick":  # a smoke run never replaces the tables of a real run
+        res = res / "quick"
     command = _canonical_command(args, size)
     status = 0
     for paper in papers:

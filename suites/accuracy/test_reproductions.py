@@ -25,6 +25,7 @@ def test_reproduction_runs_and_judges_every_claim(paper_id, request, tmp_path):
     res = RESULTS if full else tmp_path
     size = ["--full"] if full else ["--quick"]
     status = main(["--results", str(res), "run", paper_id, *size, "--no-progress"])
+    res = res if full else res / "quick"
     if status == 2:
         pytest.skip(f"{paper_id}: dataset missing (see the run's message); set REPRO_DATA")
     assert status == 0

@@ -16,7 +16,8 @@ def quick_gcn(tmp_path_factory, dataset):
     dataset("planetoid")
     res = tmp_path_factory.mktemp("results")
     assert main(["--results", str(res), "run", "gcn", "--quick", "--no-progress"]) == 0
-    return res
+    assert not (res / "gcn.json").exists()  # quick runs go to <results>/quick/
+    return res / "quick"
 
 
 def test_run_writes_results_in_the_documented_shape(quick_gcn):
