@@ -30,7 +30,7 @@ def _grads(model):
     return {n: p.grad.clone() for n, p in model.named_parameters() if "edge_importance" not in n}
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=5, deadline=None)
 @given(
     st.sampled_from(["openpose", "ntu-rgb+d", "kinect-v1"]),
     st.sampled_from(["uniform", "distance", "spatial", "spatial_reference"]),
@@ -73,7 +73,7 @@ def _permuted_state(model: STGCN, perm: torch.Tensor) -> dict[str, torch.Tensor]
     return out
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=5, deadline=None)
 @given(
     st.sampled_from(["openpose", "ntu-rgb+d", "kinect-v1"]),
     st.sampled_from(["uniform", "distance", "spatial"]),
