@@ -122,6 +122,8 @@ class Measurement:
     seconds: float = 0.0
     device: str = "cpu"
     samples: list[float] = field(default_factory=list)
+    #: For a gap: the per-seed values of the second side (``samples`` holds the first).
+    samples_b: list[float] = field(default_factory=list)
     ci: tuple[float, float] | None = None
     note: str = ""
 
@@ -136,7 +138,16 @@ class Measurement:
         """The difference mean(a) − mean(b) with its Welch 95% interval."""
         diff, lo, hi = stats.welch_ci(a, b)
         se = stats.welch_se(a, b)
-        return cls(claim_id, diff, se, min(len(a), len(b)), ci=(lo, hi), **kw)
+        return cls(
+            claim_id,
+            diff,
+            se,
+            min(len(a), len(b)),
+            ci=(lo, hi),
+            samples=[float(x) for x in a],
+            samples_b=[float(x) for x in b],
+            **kw,
+        )
 
     @classmethod
     def not_run(cls, claim_id: str, reason: str, dataset: str = "") -> Measurement:

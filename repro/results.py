@@ -63,6 +63,7 @@ def run_to_dict(run: PaperRun, command: str) -> dict[str, Any]:
                 "n": None if m is None else m.n,
                 "ci": None if m is None or m.ci is None else list(m.ci),
                 "samples": [] if m is None else m.samples,
+                "samples_b": [] if m is None else m.samples_b,
                 "dataset": "" if m is None else m.dataset,
                 "seconds": None if m is None else m.seconds,
                 "device": None if m is None else m.device,
