@@ -148,8 +148,11 @@ def _validate(
         _check_tensor(bias, "bias", input)
         if tuple(bias.shape) != (out_channels,):
             raise ValueError(f"bias must have shape ({out_channels},), got {tuple(bias.shape)}")
-    if batch and not bool(torch.isfinite(offset).all()):
-        raise ValueError("offset must be finite; it holds NaN or infinite values")
+    if batch:
+        # one reduction pass: min and max are NaN if any value is, ±inf if any value is
+        low, high = torch.aminmax(offset.detach())
+        if not (math.isfinite(low) and math.isfinite(high)):
+            raise ValueError("offset must be finite; it holds NaN or infinite values")
     return groups, offset_groups, h_out, w_out
 
 
