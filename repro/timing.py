@@ -69,3 +69,21 @@ def peak_memory(fn: Callable[[], Any], device: str | torch.device) -> int | None
     fn()
     torch.cuda.synchronize(dev)
     return torch.cuda.max_memory_allocated(dev) - base
+
+
+def autograd_saved_bytes(fn: Callable[[], Any]) -> int:
+    """Bytes of the tensors autograd saves for backward while ``fn()`` runs.
+
+    The activation memory of a training step, on any device; on CPU, where no allocator
+    reports a peak, it is the memory figure the throughput suites record.
+    """
+    total = 0
+
+    def pack(t: torch.Tensor) -> torch.Tensor:
+        nonlocal total
+        total += t.numel() * t.element_size()
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        fn()
+    return total

@@ -18,26 +18,13 @@ import torch
 import torch.nn.functional as F
 
 from implementations.dcn import deform_conv2d
+from repro.timing import autograd_saved_bytes
 
 tv_ops = pytest.importorskip("torchvision.ops", reason="torchvision is the peer of this suite")
 
 SHAPES = [(8, 64, 32, 32), (2, 512, 14, 14)]
 #: the issue's targets for forward+backward time, ours / peer (CPU; ≤ 1.0 vs torchvision on CUDA)
 TARGETS = {"cpu": {"torchvision": 0.10, "conv2d": 4.0}, "cuda": {"torchvision": 1.0}}
-
-
-def _saved_bytes(fn) -> int:
-    """Bytes of the tensors autograd saves for backward during ``fn()``."""
-    total = 0
-
-    def pack(t: torch.Tensor) -> torch.Tensor:
-        nonlocal total
-        total += t.numel() * t.element_size()
-        return t
-
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        fn()
-    return total
 
 
 @pytest.mark.parametrize("mode", ["forward", "forward-backward"])
@@ -71,13 +58,15 @@ def test_dcn_deform_conv2d_throughput(bench, benchmark, device, mode, shape):
     }
     extra = {"shape": f"{n}x{c}x{h}x{w}", "kernel": "3x3", "padding": 1}
     if backward:
-        extra["saved_bytes"] = _saved_bytes(
+        extra["saved_bytes"] = autograd_saved_bytes(
             lambda: deform_conv2d(x, offset, weight, bias, padding=1)
         )
-        extra["torchvision_saved_bytes"] = _saved_bytes(
+        extra["torchvision_saved_bytes"] = autograd_saved_bytes(
             lambda: tv_ops.deform_conv2d(x, offset, weight, bias, padding=1)
         )
-        extra["conv2d_saved_bytes"] = _saved_bytes(lambda: F.conv2d(x, weight, bias, padding=1))
+        extra["conv2d_saved_bytes"] = autograd_saved_bytes(
+            lambda: F.conv2d(x, weight, bias, padding=1)
+        )
         kind = "cuda" if device.startswith("cuda") else "cpu"
         extra.update({f"target_ratio_vs_{k}": v for k, v in TARGETS[kind].items()})
     bench(ours, n_samples=n, peers=peers, **extra)

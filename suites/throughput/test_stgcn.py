@@ -16,7 +16,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from implementations.stgcn import STGCN, Graph, aggregate, aggregate_matmul
-from repro.timing import synchronize
+from repro.timing import autograd_saved_bytes, synchronize
 
 # (id, layout, N, T, M): the paper's NTU RGB+D input and an MSR Action3D clip as trained here
 SHAPES = [
@@ -38,20 +38,6 @@ def _matmul_peak_gflops(device: str, n: int = 1024, repeat: int = 5) -> float:
         synchronize(device)
         best = min(best, time.perf_counter() - t0)
     return 2 * n**3 / best / 1e9
-
-
-def _saved_bytes(fn) -> int:
-    """Bytes of the tensors autograd saves for backward during ``fn()`` (activation memory)."""
-    total = 0
-
-    def pack(t: torch.Tensor) -> torch.Tensor:
-        nonlocal total
-        total += t.numel() * t.element_size()
-        return t
-
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        fn()
-    return total
 
 
 def _flops(fn) -> int:
@@ -90,7 +76,7 @@ def test_stgcn_throughput(bench, benchmark, device, mode, sid, layout, n, t, m):
         n_samples=n,
         shape=sid,
         gflop_per_sample=flops / n / 1e9,
-        saved_activation_bytes=_saved_bytes(lambda: model(x)),
+        saved_activation_bytes=autograd_saved_bytes(lambda: model(x)),
     )
     assert out.shape == (n, 60)
     ms = benchmark.extra_info.get("ms_per_call")
