@@ -46,7 +46,7 @@ def ours_cell(c: dict[str, Any]) -> str:
 
 def paper_cell(c: dict[str, Any]) -> str:
     v = c.get("paper_value")
-    if v is None:
+    if v is None or c["kind"] == "identity":
         return "exact"
     return f"{v:+g}" if c["kind"] == "ordering" else f"{v:g}"
 
