@@ -91,9 +91,7 @@ def _ordering_claims() -> tuple[Claim, ...]:
                 Claim(
                     id=f"stgcn.table1.{what}-{key}",
                     statement=f"{statement} (judged on {name}, cross-subject)",
-                    source=(
-                        f"Table 1: {a} {KINETICS_TOP1[a]} vs {b} {KINETICS_TOP1[b]} top-1"
-                    ),
+                    source=(f"Table 1: {a} {KINETICS_TOP1[a]} vs {b} {KINETICS_TOP1[b]} top-1"),
                     metric="top-1 accuracy gap (percentage points)",
                     kind="ordering",
                     paper_value=_gap(a, b),
