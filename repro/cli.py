@@ -153,7 +153,8 @@ def cmd_table(args: argparse.Namespace) -> int:
                 tables.paper_markdown(doc, plot=f"plots/{pid}.png" if plot else None),
             )
     write_atomic(res / "README.md", tables.summary_markdown(docs, registered_papers()))
-    print(f"wrote {res / 'README.md'} ({len(docs)} papers with results)")
+    write_atomic(res / "claims.csv", tables.claims_csv(docs))
+    print(f"wrote {res / 'README.md'} and {res / 'claims.csv'} ({len(docs)} papers with results)")
     return 0
 
 

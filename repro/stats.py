@@ -24,16 +24,6 @@ def sem(samples: Sequence[float]) -> float:
     return float(x.std(ddof=1) / math.sqrt(x.size)) if x.size > 1 else 0.0
 
 
-def mean_ci(samples: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
-    """Mean with its Student-t interval: (mean, low, high)."""
-    x = np.asarray(samples, dtype=np.float64)
-    m = float(x.mean())
-    if x.size < 2:
-        return m, m, m
-    half = sps.t.ppf(0.5 + level / 2, x.size - 1) * sem(x)
-    return m, m - half, m + half
-
-
 def welch_se(a: Sequence[float], b: Sequence[float]) -> float:
     """Standard error of mean(a) − mean(b) without assuming equal variances."""
     return math.sqrt(sem(a) ** 2 + sem(b) ** 2)
@@ -59,14 +49,6 @@ def welch_ci(
     dof = (vx + vy) ** 2 / (vx**2 / (x.size - 1) + vy**2 / (y.size - 1))
     half = sps.t.ppf(0.5 + level / 2, dof) * se
     return diff, diff - half, diff + half
-
-
-def paired_ci(
-    a: Sequence[float], b: Sequence[float], level: float = 0.95
-) -> tuple[float, float, float]:
-    """mean(a − b) over paired samples (same seeds) with its t interval."""
-    d = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
-    return mean_ci(d, level)
 
 
 def moved(

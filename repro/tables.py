@@ -216,7 +216,8 @@ def plot_paper(doc: dict[str, Any], path: Path) -> Path | None:
     return path
 
 
-def claims_csv(doc: dict[str, Any]) -> str:
+def claims_csv(docs: Sequence[dict[str, Any]]) -> str:
+    """Every claim of every paper as one CSV (for spreadsheets and scripts)."""
     cols = [
         "id",
         "kind",
@@ -230,4 +231,9 @@ def claims_csv(doc: dict[str, Any]) -> str:
         "dataset",
         "verdict",
     ]
-    return pd.DataFrame(doc["claims"])[cols].to_csv(index=False)
+    frame = (
+        pd.concat([pd.DataFrame(d["claims"])[cols].assign(command=d["command"]) for d in docs])
+        if docs
+        else pd.DataFrame(columns=[*cols, "command"])
+    )
+    return frame.to_csv(index=False)

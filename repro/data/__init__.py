@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -80,23 +79,4 @@ def verify_file(path: Path, expected_sha256: str, how_to_get: str = "") -> Path:
             f"{expected_sha256}. The file is corrupt, truncated or a different version; "
             f"delete it and obtain it again. {how_to_get}".strip()
         )
-    return path
-
-
-def verify_files(
-    folder: Path, sums: Mapping[str, str], names: list[str], how_to_get: str = ""
-) -> None:
-    """Verify several files of one folder, reporting every missing one at once."""
-    missing = [n for n in names if not (folder / n).is_file()]
-    if missing:
-        raise DataError(f"missing file(s) in {folder}: {', '.join(missing)}. {how_to_get}".strip())
-    for n in names:
-        verify_file(folder / n, sums[n], how_to_get)
-
-
-def cache_dir(sub: str = "") -> Path:
-    """A writable cache folder (never beside the data, which may be read-only)."""
-    base = Path(os.environ.get("REPRO_CACHE") or Path.home() / ".cache" / "repro-cache")
-    path = base / sub if sub else base
-    path.mkdir(parents=True, exist_ok=True)
     return path

@@ -41,6 +41,9 @@ def test_table_writes_summary(quick_gcn):
     assert main(["--results", str(quick_gcn), "table"]) == 0
     summary = (quick_gcn / "README.md").read_text()
     assert "[gcn](gcn.md)" in summary and "not implemented yet" in summary
+    rows = (quick_gcn / "claims.csv").read_text().splitlines()
+    assert rows[0].startswith("id,kind,metric,paper_value")
+    assert any(r.startswith("gcn.table2.cora,numeric") for r in rows)
 
 
 def test_quick_run_cannot_save_a_baseline(quick_gcn):
