@@ -236,4 +236,5 @@ def claims_csv(docs: Sequence[dict[str, Any]]) -> str:
         if docs
         else pd.DataFrame(columns=[*cols, "command"])
     )
+    frame["n"] = frame["n"].astype("Int64")  # counts, not floats, where claims were not run
     return frame.to_csv(index=False)
