@@ -169,13 +169,18 @@ def plot_paper(doc: dict[str, Any], path: Path) -> Path | None:
     ]
     if not claims:
         return None
-    metrics = list(
-        dict.fromkeys(
-            c["metric"] if c["kind"] == "numeric" else f"gap: {c['metric']}" for c in claims
-        )
-    )
+
+    def panel(c: dict[str, Any]) -> str:
+        return c["metric"] if c["kind"] == "numeric" else f"gap: {c['metric']}"
+
+    metrics = list(dict.fromkeys(panel(c) for c in claims))
+    rows = [sum(panel(c) == m for c in claims) for m in metrics]
     fig, axes = plt.subplots(
-        len(metrics), 1, figsize=(8, 0.45 * len(claims) + 1.2 * len(metrics)), squeeze=False
+        len(metrics),
+        1,
+        figsize=(8, 0.35 * len(claims) + 1.3 * len(metrics)),
+        squeeze=False,
+        gridspec_kw={"height_ratios": [r + 1.5 for r in rows]},  # panel height ∝ its claims
     )
     for ax, metric in zip(axes[:, 0], metrics, strict=True):
         group = [
