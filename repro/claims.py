@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import importlib
 import math
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields
 from enum import Enum
 from typing import Any, Literal
+
+import torch
 
 from repro import stats
 
@@ -58,7 +60,10 @@ class Claim:
     paper's difference) lies on, not reproduced when it lies on the other, inconclusive when it
     straddles zero. ``margin`` (default 0) moves the line the interval must clear.
     kind ``identity``: an exact property; the measurement's value is the largest deviation
-    found, reproduced when it is ``<= tolerance``. ``test`` names the property test.
+    found, reproduced when it is ``<= tolerance``. ``check`` is the one function that measures
+    it (``torch.Generator`` -> largest deviation on one seeded random instance): the runner
+    calls it on seeded instances in every run, and the property test named by ``test`` calls
+    it on the instances hypothesis picks.
     """
 
     id: str
@@ -76,6 +81,7 @@ class Claim:
     #: For ``repro check``: a number may move by this much between runs without being flagged
     #: (added to the 3-standard-error rule). Defaults to ``tolerance / 2`` for numeric claims.
     check_tolerance: float | None = None
+    check: Callable[[torch.Generator], float] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.kind not in ("identity", "numeric", "ordering"):
@@ -86,6 +92,8 @@ class Claim:
             raise ValueError(f"claim {self.id}: a {self.kind} claim needs a tolerance")
         if self.kind == "ordering" and self.paper_value in (None, 0):
             raise ValueError(f"claim {self.id}: an ordering claim needs the paper's signed gap")
+        if self.kind != "identity" and self.check is not None:
+            raise ValueError(f"claim {self.id}: only identity claims have a check function")
         if self.confidence == "secondary" and not self.confidence_note:
             raise ValueError(f"claim {self.id}: a secondary number must name its source")
 
@@ -217,7 +225,8 @@ class Paper:
     arxiv: str | None
     claims: tuple[Claim, ...]
     url: str = ""
-    #: Module with ``run(ctx) -> Iterable[Measurement]``; None where no experiment exists yet.
+    #: Module whose ``EXPERIMENTS`` (a tuple of :class:`repro.experiment.Experiment`) measure the
+    #: numeric and ordering claims; None where no experiment exists yet.
     reproduce: str | None = None
     notes: str = ""
 
@@ -235,15 +244,17 @@ class Paper:
                 return c
         raise KeyError(f"paper {self.id} has no claim {claim_id!r}")
 
-    def experiments(self) -> Callable[..., Iterable[Measurement]] | None:
+    def experiments(self) -> tuple[Any, ...]:
+        """The ``EXPERIMENTS`` of the ``reproduce`` module (empty where there is none)."""
         if self.reproduce is None:
-            return None
-        return importlib.import_module(self.reproduce).run
+            return ()
+        return tuple(importlib.import_module(self.reproduce).EXPERIMENTS)
+
+    def identities(self) -> tuple[Claim, ...]:
+        return tuple(c for c in self.claims if c.kind == "identity")
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d.pop("claims")
-        return d
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "claims"}
 
 
 def load_paper(paper_id: str) -> Paper | None:

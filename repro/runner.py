@@ -21,7 +21,9 @@ import torch
 from tqdm.auto import tqdm
 
 from repro.claims import Judgement, Measurement, Paper, judge
+from repro.data import DataError, require
 from repro.env import fingerprint
+from repro.experiment import measure_identity
 
 Size = Literal["quick", "default", "full"]
 T = TypeVar("T")
@@ -128,23 +130,43 @@ class PaperRun:
 
 
 def run_paper(paper: Paper, ctx: RunContext) -> PaperRun:
-    """Run a paper's experiments and judge every claim (unmeasured claims are "not run")."""
+    """Measure every identity claim, run every experiment whose data are present, judge all.
+
+    An experiment whose declared dataset is absent (or whose loader fails on a bad file) leaves
+    exactly its claims "not run", with the loader's message; the other experiments still run.
+    A claim no experiment measured is "not run" with the reason.
+    """
     env = fingerprint()
     start = time.perf_counter()
+    known = {c.id for c in paper.claims}
     measured: dict[str, Measurement] = {}
+    n_instances = ctx.pick(3, 10, 20)
+    for claim in paper.identities():
+        measured[claim.id] = measure_identity(claim, n_instances)
     experiments = paper.experiments()
-    if experiments is not None:
-        for m in _iter_measurements(experiments(ctx)):
-            if m.claim_id not in {c.id for c in paper.claims}:
-                raise KeyError(f"{paper.id}: reproduce.py measured unknown claim {m.claim_id!r}")
-            measured[m.claim_id] = m
+    for exp in experiments:
+        unknown = set(exp.claims) - known
+        if unknown:
+            raise KeyError(f"{paper.id}: experiment {exp.name} declares unknown {sorted(unknown)}")
+        try:
+            for name in exp.data:
+                require(name, ctx.data_root)
+            for m in _iter_measurements(exp.run(ctx)):
+                if m.claim_id not in exp.claims:
+                    raise KeyError(
+                        f"{paper.id}: experiment {exp.name} measured {m.claim_id!r}, "
+                        f"which it does not declare"
+                    )
+                measured[m.claim_id] = m
+        except DataError as e:
+            ctx.log(f"{paper.id}: {exp.name}: not run, data missing: {e}")
+            for cid in exp.claims:
+                measured.setdefault(cid, Measurement.not_run(cid, f"data missing: {e}"))
     results = []
     for claim in paper.claims:
         m = measured.get(claim.id)
         j = judge(claim, m)
-        if m is None and claim.kind == "identity" and claim.test:
-            j = Judgement(j.verdict, f"checked by the property test {claim.test}")
-        elif m is None and experiments is None:
+        if m is None and not experiments:
             j = Judgement(j.verdict, "no experiment implemented yet")
         results.append(ClaimResult(claim.id, m, j))
     return PaperRun(paper, results, time.perf_counter() - start, ctx, env)

@@ -154,15 +154,13 @@ def summary_markdown(docs: Sequence[dict[str, Any]], papers: Sequence[Paper]) ->
 
 
 def plot_paper(doc: dict[str, Any], path: Path) -> Path | None:
-    """Paper's numbers beside ours (error bars: std over seeds, or the gap's 95% interval).
+    """Paper's numbers beside ours, one panel per metric; identity claims are left to the table.
 
-    One panel per metric; identity claims (deviations near zero) are left to the table.
-    Returns None when the paper has nothing numeric measured.
+    Error bars: ±1 std over seeds for a numeric claim, the 95% Welch interval for a gap (each
+    panel's x label says which); a claim not run in this run is written as such at the paper's
+    value. Returns None when the paper has nothing numeric to show.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from repro import plots
 
     claims = [
         c for c in doc["claims"] if c["kind"] != "identity" and c.get("paper_value") is not None
@@ -175,50 +173,47 @@ def plot_paper(doc: dict[str, Any], path: Path) -> Path | None:
 
     metrics = list(dict.fromkeys(panel(c) for c in claims))
     rows = [sum(panel(c) == m for c in claims) for m in metrics]
-    fig, axes = plt.subplots(
+    fig, axes = plots.figure(
         len(metrics),
         1,
         figsize=(8, 0.35 * len(claims) + 1.3 * len(metrics)),
-        squeeze=False,
         gridspec_kw={"height_ratios": [r + 1.5 for r in rows]},  # panel height ∝ its claims
     )
     for ax, metric in zip(axes[:, 0], metrics, strict=True):
-        group = [
-            c
-            for c in claims
-            if (c["metric"] if c["kind"] == "numeric" else f"gap: {c['metric']}") == metric
-        ]
+        group = [c for c in claims if panel(c) == metric]
         ys = list(range(len(group)))
         ax.scatter(
             [c["paper_value"] for c in group], ys, marker="x", color="k", label="paper", zorder=3
         )
         for y, c in zip(ys, group, strict=True):
             if c.get("value") is None:
+                ax.annotate(
+                    "not run",
+                    (c["paper_value"], y),
+                    xytext=(6, -3),
+                    textcoords="offset points",
+                    fontsize=7,
+                    color="0.4",
+                )
                 continue
             if c["kind"] == "ordering" and c.get("ci"):
                 lo, hi = c["ci"]
                 err = [[c["value"] - lo], [hi - c["value"]]]
             else:
                 err = [[c.get("std") or 0.0], [c.get("std") or 0.0]]
-            color = {"reproduced": "tab:green", "not reproduced": "tab:red"}.get(
-                c["verdict"], "tab:orange"
-            )
-            ax.errorbar([c["value"]], [y], xerr=err, fmt="o", color=color, capsize=3)
+            colour = plots.VERDICT_COLOURS.get(c["verdict"], "tab:orange")
+            ax.errorbar([c["value"]], [y], xerr=err, fmt="o", color=colour, capsize=3)
         if metric.startswith("gap"):
             ax.axvline(0.0, color="grey", lw=0.8)
         ax.set_yticks(ys, [c["id"].split(".", 1)[1] for c in group], fontsize=8)
-        ax.set_xlabel(metric)
-        ax.grid(axis="x", alpha=0.3)
-    axes[0, 0].set_title(
-        f"{doc['paper']}: paper (×) vs ours (●: green reproduced, "
-        "red not, orange inconclusive/partial)",
-        fontsize=9,
+        bars = plots.error_note("ci95" if metric.startswith("gap") else "std")
+        ax.set_xlabel(f"{metric} ({bars})")
+    plots.title(
+        axes[0, 0],
+        f"{doc['paper']}: paper (×) vs ours (●: green reproduced, red not reproduced, "
+        "orange inconclusive or partial)",
     )
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return plots.save(fig, path)
 
 
 def claims_csv(docs: Sequence[dict[str, Any]]) -> str:

@@ -3,7 +3,8 @@
 ``bench`` times a callable with pytest-benchmark after synchronising the device on every call,
 and records in ``extra_info`` what users compare: samples/s, ms per call, peak device memory,
 NVML energy per sample on a GPU, and — where a peer implementation is given — the same-run
-ratio ours/peer (peer timed in the same test, on the same inputs, right after ours).
+ratio ours/peer by the project's timing policy (:mod:`repro.timing`: fastest call, CPU time
+when single-threaded, ours and the peer interleaved on the same inputs).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 
 from repro.env import fingerprint
 from repro.telemetry import PowerSampler
-from repro.timing import peak_memory, ratio, synced, time_call
+from repro.timing import clock_name, compare, peak_memory, ratio, synced
 
 
 def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
@@ -57,12 +58,12 @@ def bench(benchmark: Any, device: str) -> Callable[..., Any]:
                     for _ in range(calls):
                         f()
                 info.update(power.extra_info(n_samples * calls))
-            for name, peer in (peers or {}).items():
-                peer_s = time_call(
-                    peer, device, repeat=max(5, min(benchmark.stats.stats.rounds, 30))
-                )
-                info[f"{name}_ms_per_call"] = peer_s * 1e3
-                info[f"ratio_vs_{name}"] = ratio(ours, peer_s)
+            if peers:
+                best = compare({"ours": fn, **peers}, device)
+                info["ratio_clock"] = clock_name(device)
+                for name in peers:
+                    info[f"{name}_best_ms"] = best[name] * 1e3
+                    info[f"ratio_vs_{name}"] = ratio(best["ours"], best[name])
         return out
 
     return run

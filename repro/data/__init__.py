@@ -80,3 +80,32 @@ def verify_file(path: Path, expected_sha256: str, how_to_get: str = "") -> Path:
             f"delete it and obtain it again. {how_to_get}".strip()
         )
     return path
+
+
+#: Dataset names an experiment may declare (``Experiment.data``): the function that verifies
+#: each (``module:function``) and its leading arguments; ``data_root`` is passed last. Imported
+#: lazily: a name costs nothing until a run asks for it.
+DATASETS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "mnist_test": ("repro.data.images:load_mnist_test", ()),
+    "usps": ("repro.data.images:load_usps", ("train",)),
+    "cora": ("repro.data.planetoid:verify", ("cora",)),
+    "citeseer": ("repro.data.planetoid:verify", ("citeseer",)),
+    "pubmed": ("repro.data.planetoid:verify", ("pubmed",)),
+    "msr_action3d": ("repro.data.skeleton:load_msr_action3d", ()),
+    "utkinect": ("repro.data.skeleton:load_utkinect", ()),
+}
+
+
+def require(name: str, data_root: str | os.PathLike[str] | None = None) -> None:
+    """Check that dataset ``name`` (a key of :data:`DATASETS`) is present and intact.
+
+    Raises :class:`DataError` naming the missing or corrupt file and how to obtain it; raises
+    ``KeyError`` for a name no loader knows (a typo in an experiment's declaration).
+    """
+    import importlib
+
+    if name not in DATASETS:
+        raise KeyError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
+    target, args = DATASETS[name]
+    module, fn = target.split(":")
+    getattr(importlib.import_module(module), fn)(*args, data_root)

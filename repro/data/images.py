@@ -9,15 +9,23 @@ Folder layout under the data root (``images/``)::
 
 Only the MNIST *test* images are available offline, so experiments that train on MNIST split the
 test set into their own train/test parts with :func:`split_indices` and say so in their tables.
+
+The pipeline every digit experiment shares: :func:`digit_tensors` (centre-pad or resize to a
+square canvas, optionally normalise), :func:`split_indices` (seeded splits) and
+:func:`similarity_transform` (seeded random scale and rotation, DCN's geometric variation).
 """
 
 from __future__ import annotations
 
 import gzip
+import math
 import os
 from dataclasses import dataclass
 
 import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
 
 from repro.data import DataError, find_dataset, verify_file
 
@@ -104,3 +112,102 @@ def split_indices(n: int, n_train: int, seed: int = 0) -> tuple[np.ndarray, np.n
         raise ValueError(f"n_train must be in (0, {n}), got {n_train}")
     perm = np.random.default_rng(seed).permutation(n)
     return np.sort(perm[:n_train]), np.sort(perm[n_train:])
+
+
+#: mean and std of the MNIST test images (values in [0, 1]), for :func:`digit_tensors`
+MNIST_MEAN, MNIST_STD = 0.1325, 0.3105
+
+
+def digit_tensors(
+    images: np.ndarray,
+    size: int = 32,
+    resize: bool = False,
+    normalize: bool = False,
+    mean: float = MNIST_MEAN,
+    std: float = MNIST_STD,
+) -> Tensor:
+    """Digits ``(N, H, W)`` in [0, 1] as a model input ``(N, 1, size, size)`` float32.
+
+    By default each digit is centred on a ``size × size`` zero canvas (28² MNIST → 32²);
+    ``resize`` rescales it bilinearly instead (16² USPS → 28², as domain adaptation pairs
+    them). ``normalize`` subtracts ``mean`` and divides by ``std``.
+    """
+    if images.ndim != 3:
+        raise ValueError(f"images must be (N, H, W), got shape {images.shape}")
+    height, width = images.shape[1:]
+    x = torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32)).unsqueeze(1)
+    if resize:
+        x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+    else:
+        if height > size or width > size:
+            raise ValueError(f"digits of {height} x {width} do not fit a {size} x {size} canvas")
+        top, left = (size - height) // 2, (size - width) // 2
+        x = F.pad(x, (left, size - width - left, top, size - height - top))  # (N, 1, size, size)
+    return (x - mean) / std if normalize else x
+
+
+@dataclass(frozen=True)
+class TransformedDigits:
+    """Images ``[N, 1, canvas, canvas]`` float32, labels ``[N]`` int64, the scale and rotation
+    (degrees) each image was given."""
+
+    images: Tensor
+    labels: Tensor
+    scales: Tensor
+    rotations: Tensor
+
+
+def similarity_transform(
+    images: np.ndarray,
+    labels: np.ndarray,
+    seed: int,
+    canvas: int = 32,
+    scale_range: tuple[float, float] = (0.5, 1.4),
+    max_rotation: float = 40.0,
+    copies: int = 1,
+) -> TransformedDigits:
+    """``copies`` randomly scaled and rotated versions of each digit, seeded.
+
+    Each digit is centred on a ``canvas × canvas`` zero field, scaled by s ~ U(scale_range)
+    about the centre and rotated by θ ~ U(−max_rotation, max_rotation) degrees, resampled
+    bilinearly. The scale of every image is kept, so that results can be binned by object size.
+
+    Args:
+        images: ``[N, H, W]`` values in [0, 1] (H, W ≤ canvas).
+        labels: ``[N]`` class labels.
+        seed: seeds the scale and rotation draws.
+        canvas: side of the square output field.
+        scale_range: (low, high) of the uniform scale factor; 1 keeps the digit's size.
+        max_rotation: largest absolute rotation in degrees.
+        copies: transformed versions per digit (a fixed augmentation of a training set).
+    """
+    if images.ndim != 3 or len(images) != len(labels):
+        raise ValueError(
+            f"images must be [N, H, W] with one label each, got {images.shape} and {labels.shape}"
+        )
+    low, high = scale_range
+    if not 0 < low <= high:
+        raise ValueError(f"scale_range must satisfy 0 < low <= high, got {scale_range}")
+    if copies < 1:
+        raise ValueError(f"copies must be at least 1, got {copies}")
+    rng = np.random.default_rng(seed)
+    n = len(images) * copies
+    scales = rng.uniform(low, high, n)
+    angles = rng.uniform(-max_rotation, max_rotation, n) * math.pi / 180
+    base = digit_tensors(images, canvas)[:, 0]  # [N, canvas, canvas], centred
+    base = base.repeat(copies, 1, 1)[:, None]  # [N·copies, 1, canvas, canvas]
+    # affine_grid maps output coordinates to input coordinates: the inverse of scale·rotation
+    cos = torch.from_numpy(np.cos(angles) / scales).float()
+    sin = torch.from_numpy(np.sin(angles) / scales).float()
+    theta = torch.stack(
+        [torch.stack([cos, sin, torch.zeros(n)], 1), torch.stack([-sin, cos, torch.zeros(n)], 1)],
+        dim=1,
+    )  # [N, 2, 3]
+    grid = F.affine_grid(theta, [n, 1, canvas, canvas], align_corners=False)
+    out = F.grid_sample(base, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    return TransformedDigits(
+        images=out.contiguous(),
+        labels=torch.from_numpy(np.tile(labels, copies)).long(),
+        scales=torch.from_numpy(scales).float(),
+        rotations=torch.from_numpy(angles * 180 / math.pi).float(),
+    )

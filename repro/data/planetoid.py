@@ -250,3 +250,4 @@ def fetch(
                 raise
             tmp.replace(target)
     return dest
+

@@ -1,0 +1,81 @@
+"""Every figure's style and saving: one backend, titles that fit, error bars that say what they are.
+
+A paper's ``reproduce.py`` draws on the axes :func:`figure` gives it, marks its error bars with
+:func:`error_note` and hands the figure to :func:`save`; it never configures matplotlib itself.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any, Literal
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: no display on the machines that run this
+
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+DPI = 120
+STYLE: dict[str, Any] = {
+    "font.size": 9,
+    "axes.titlesize": 9,
+    "axes.labelsize": 9,
+    "legend.fontsize": 8,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+}
+#: colours of verdicts wherever a figure shows them
+VERDICT_COLOURS = {
+    "reproduced": "tab:green",
+    "not reproduced": "tab:red",
+    "inconclusive": "tab:orange",
+    "partially": "tab:orange",
+    "not run": "0.6",
+}
+
+Bars = Literal["std", "ci95", "none"]
+
+
+def figure(
+    nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] = (6.0, 4.0), **kw: Any
+) -> tuple[Figure, Any]:
+    """A figure in the project's style; ``axes`` is always a 2-D array (``squeeze=False``)."""
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(nrows, ncols, figsize=figsize, squeeze=False, **kw)
+    for ax in axes.flat:
+        ax.grid(alpha=STYLE["grid.alpha"])
+    return fig, axes
+
+
+def wrap(text: str, ax: Axes, chars_per_inch: float = 14.0) -> str:
+    """``text`` wrapped to the width of ``ax`` so a title never runs off the figure."""
+    fig = ax.get_figure()
+    width_in = ax.get_position().width * fig.get_figwidth()
+    return "\n".join(textwrap.wrap(text, max(20, int(width_in * chars_per_inch))))
+
+
+def title(ax: Axes, text: str) -> None:
+    ax.set_title(wrap(text, ax), fontsize=STYLE["axes.titlesize"])
+
+
+def error_note(bars: Bars, n: int | None = None) -> str:
+    """What the error bars of a figure are, for its legend or caption."""
+    if bars == "std":
+        return "bars: ±1 std over seeds" + (f" (n = {n})" if n else "")
+    if bars == "ci95":
+        return "bars: 95% interval of the gap (Welch)"
+    return "no error bars"
+
+
+def save(fig: Figure, path: Path) -> Path:
+    """Lay out, write ``path`` (folders created) and close the figure."""
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
