@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from repro import baselines, tables
-from repro.claims import PAPER_IDS, Paper, load_paper, registered_papers
+from repro.claims import Paper, load_paper, paper_ids, registered_papers
 from repro.data import DataError
 from repro.results import dump, load, run_to_dict, write_atomic
 from repro.runner import RunContext, default_jobs, results_dir, run_paper
@@ -24,8 +24,8 @@ def _papers(names: Sequence[str], all_: bool) -> list[Paper]:
         raise SystemExit("repro: name at least one paper (or --all); see `repro list`")
     papers = []
     for name in names:
-        if name not in PAPER_IDS:
-            raise SystemExit(f"repro: unknown paper {name!r}; known: {', '.join(PAPER_IDS)}")
+        if name not in paper_ids():
+            raise SystemExit(f"repro: unknown paper {name!r}; known: {', '.join(paper_ids())}")
         paper = load_paper(name)
         if paper is None:
             raise SystemExit(
@@ -38,7 +38,7 @@ def _papers(names: Sequence[str], all_: bool) -> list[Paper]:
 def cmd_list(args: argparse.Namespace) -> int:
     res = results_dir(args.results)
     registered = {p.id: p for p in registered_papers()}
-    for pid in PAPER_IDS:
+    for pid in paper_ids():
         paper = registered.get(pid)
         if paper is None:
             print(f"{pid:13s} (not implemented yet)")
@@ -114,7 +114,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     ids = args.papers or [p.id for p in registered_papers()]
     failed, checked = [], 0
     for pid in ids:
-        if pid not in PAPER_IDS:
+        if pid not in paper_ids():
             raise SystemExit(f"repro: unknown paper {pid!r}")
         diffs, missing = baselines.check_paper(res, pid)
         if missing:
@@ -142,7 +142,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_table(args: argparse.Namespace) -> int:
     res = results_dir(args.results)
     docs = []
-    for pid in PAPER_IDS:
+    for pid in paper_ids():
         path = res / f"{pid}.json"
         if path.is_file():
             doc = load(path)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -29,19 +29,29 @@ class Experiment:
 
     ``run(ctx)`` yields a :class:`Measurement` for each claim in ``claims`` (a claim it cannot
     measure in this run size it yields as ``Measurement.not_run`` with the reason); ``data``
-    lists the dataset names (keys of :data:`repro.data.DATASETS`) it reads.
+    lists the dataset names (keys of :data:`repro.data.DATASETS`) it reads. ``quick_bands``
+    gives, for some claims, the coarse range a quick run's value must fall in (a trained model
+    above chance, a ratio of the right order): the accuracy suite asserts it, so that a quick
+    run that computes nonsense fails CI. Bands are sanity checks, not the claim's tolerance.
     """
 
     name: str
     run: Callable[..., Iterable[Measurement]]
     claims: tuple[str, ...]
     data: tuple[str, ...] = ()
+    quick_bands: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.claims:
             raise ValueError(f"experiment {self.name}: declares no claims")
         if len(set(self.claims)) != len(self.claims):
             raise ValueError(f"experiment {self.name}: a claim is declared twice")
+        for cid, (low, high) in self.quick_bands.items():
+            if cid not in self.claims or not low < high:
+                raise ValueError(
+                    f"experiment {self.name}: band {cid} {(low, high)} must be a (low < high) "
+                    "range for one of its own claims"
+                )
 
 
 def instance_generator(seed: int) -> torch.Generator:

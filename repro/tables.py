@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from repro.claims import PAPER_IDS, Paper
+from repro.claims import Paper, paper_ids
 
 VERDICT_MARK = {
     "reproduced": "✅ reproduced",
@@ -110,7 +110,7 @@ def summary_markdown(docs: Sequence[dict[str, Any]], papers: Sequence[Paper]) ->
     """``results/README.md``: one row per claim over all papers; unimplemented papers listed."""
     by_id = {d["paper"]: d for d in docs}
     rows = []
-    for pid in PAPER_IDS:
+    for pid in paper_ids():
         doc = by_id.get(pid)
         if doc is None:
             paper = next((p for p in papers if p.id == pid), None)

@@ -337,7 +337,7 @@ def knn_accuracy(
     metric: Literal["cosine", "euclidean"] = "cosine",
     chunk: int = 1024,
 ) -> float:
-    """Top-1 accuracy (%) of a k-nearest-neighbour vote of training features, ties to the nearest.
+    """Top-1 accuracy (%) of a k-nearest-neighbour majority vote over training features.
 
     ``train_features`` (N, D), ``test_features`` (M, D). Each test point takes the majority
     label of its ``k`` nearest training points (cosine similarity or Euclidean distance); a tied
@@ -363,10 +363,12 @@ def knn_accuracy(
         q = b[start : start + chunk]
         score = q @ a.T if metric == "cosine" else -torch.cdist(q, a)  # (m, N), larger is nearer
         top = score.topk(k, dim=1).indices  # (m, k), nearest first
-        votes = F.one_hot(train_labels[top], classes).double()  # (m, k, classes)
-        # each vote weighs 1 plus a tie-breaker that favours nearer neighbours
-        rank_bonus = torch.linspace(1e-3, 0.0, k, dtype=torch.float64)[None, :, None]
-        pred = (votes * (1.0 + rank_bonus)).sum(1).argmax(1)
+        neighbour_labels = train_labels[top]  # (m, k)
+        counts = F.one_hot(neighbour_labels, classes).sum(1)  # (m, classes)
+        tied_best = counts == counts.max(1, keepdim=True).values  # (m, classes)
+        # the nearest neighbour whose label is among the most voted decides
+        first = tied_best.gather(1, neighbour_labels).int().argmax(1)  # (m,)
+        pred = neighbour_labels[torch.arange(len(q)), first]
         correct += int((pred == test_labels[start : start + chunk]).sum())
     return 100.0 * correct / len(b)
 

@@ -1,0 +1,89 @@
+"""The runner's contract on the toy paper: identities, declared claims, parallel = serial."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from repro.claims import Measurement
+from repro.experiment import Experiment, deviation, measure_identity
+from repro.runner import RunContext, run_paper
+
+
+def _quiet(**kw) -> RunContext:
+    return RunContext(progress=False, log=lambda _msg: None, **kw)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_toy_identity_property(seed):
+    """toy.eq1.round-trip: the check the runner measures, on the seeds hypothesis picks."""
+    from tests.harness.toy_paper import PAPER
+
+    claim = PAPER.claim("toy.eq1.round-trip")
+    assert deviation(claim, seed) <= claim.tolerance
+
+
+def test_identity_measurement_takes_the_worst_instance(toy):
+    claim = toy.claim("toy.eq1.round-trip")
+    m = measure_identity(claim, 6)
+    assert m.n == 6 and m.value == max(deviation(claim, s) for s in range(6))
+
+
+def test_identity_with_a_missing_peer_is_not_run(toy):
+    def needs_peer(gen):
+        """Needs a peer."""
+        raise ImportError("No module named 'peerlib'")
+
+    claim = replace(toy.claim("toy.eq1.round-trip"), check=needs_peer)
+    m = measure_identity(claim, 3)
+    assert m.value is None and "peerlib" in m.note
+
+
+def test_a_nan_deviation_fails_the_identity(toy):
+    claim = replace(toy.claim("toy.eq1.round-trip"), check=lambda gen: float("nan"))
+    assert measure_identity(claim, 2).value == float("inf")
+
+
+def test_parallel_workers_give_the_serial_numbers(toy):
+    serial = run_paper(toy, _quiet(size="quick", jobs=1))
+    parallel = run_paper(toy, _quiet(size="quick", jobs=2))
+    for a, b in zip(serial.results, parallel.results, strict=True):
+        va = a.measurement.value if a.measurement else None
+        vb = b.measurement.value if b.measurement else None
+        assert va == vb, a.claim_id
+
+
+def test_an_experiment_measuring_an_undeclared_claim_is_an_error(toy, monkeypatch):
+    import tests.harness.toy_paper as module
+
+    def rogue(ctx):
+        yield Measurement("toy.table2.needs-data", 1.0, dataset="x")
+
+    monkeypatch.setattr(module, "EXPERIMENTS", (Experiment("rogue", rogue, ("toy.table1.mean",)),))
+    with pytest.raises(KeyError, match="does not declare"):
+        run_paper(toy, _quiet(size="quick"))
+
+
+def test_a_claim_no_experiment_measured_is_not_run(toy, monkeypatch):
+    import tests.harness.toy_paper as module
+
+    def silent(ctx):
+        return iter(())
+
+    monkeypatch.setattr(
+        module, "EXPERIMENTS", (Experiment("silent", silent, ("toy.table1.mean",)),)
+    )
+    run = run_paper(toy, _quiet(size="quick"))
+    mean = next(r for r in run.results if r.claim_id == "toy.table1.mean")
+    assert mean.judgement.verdict == "not run"
+
+
+def test_experiment_declarations_are_checked():
+    with pytest.raises(ValueError, match="declares no claims"):
+        Experiment("empty", lambda ctx: iter(()), ())
+    with pytest.raises(ValueError, match="declared twice"):
+        Experiment("twice", lambda ctx: iter(()), ("a.b", "a.b"))
