@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import math
-import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import torch
-import torch.nn.functional as F
 
 from implementations.swin.swin_transformer import swin_transformer
-from repro.data.images import load_mnist_test, split_indices
+from repro.data.images import digit_tensors, load_mnist_test, split_indices
+from repro.train import History, TensorData, TrainConfig, fit
 
 #: Table 4's rows as switches of the model; "rel_pos" (shifted, relative bias) is the default.
 VARIANTS: dict[str, dict[str, Any]] = {
@@ -21,8 +18,6 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "no_pos": {"relative_position_bias": False},
     "abs_pos": {"relative_position_bias": False, "absolute_pos_embed": True},
 }
-
-MNIST_MEAN, MNIST_STD = 0.1325, 0.3105
 
 
 @dataclass(frozen=True)
@@ -41,12 +36,8 @@ class DigitsRun:
     n_train: int = 5000
     n_test: int = 5000
     epochs: int = 10
-    batch_size: int = 64
-    lr: float = 3e-3
-    weight_decay: float = 0.05
     split_seed: int = 0
     data_root: str | None = None
-    overrides: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.variant not in VARIANTS:
@@ -54,41 +45,30 @@ class DigitsRun:
         if self.n_train + self.n_test > 10000:
             raise ValueError("n_train + n_test must not exceed the 10,000 MNIST test digits")
 
+    @property
+    def config(self) -> TrainConfig:
+        return TrainConfig(
+            self.epochs,
+            batch_size=64,
+            lr=3e-3,
+            optimizer="adamw",
+            weight_decay=0.05,
+            eval_every=0,
+        )
 
-def _tensors(images: np.ndarray) -> torch.Tensor:
-    x = torch.from_numpy(images).unsqueeze(1)  # (N, 1, 28, 28)
-    x = F.pad(x, (2, 2, 2, 2))  # (N, 1, 32, 32)
-    return (x - MNIST_MEAN) / MNIST_STD
 
-
-def train_digits(run: DigitsRun) -> float:
-    """Train one model and return its test accuracy (%) on the held-out digits."""
-    data = load_mnist_test(run.data_root or os.environ.get("REPRO_DATA"))
+def train_digits(run: DigitsRun) -> History:
+    """Train one model; its history ends with the test accuracy (%) on the held-out digits."""
+    data = load_mnist_test(run.data_root)
     train_idx, rest = split_indices(len(data.labels), run.n_train, seed=run.split_seed)
     test_idx = rest[: run.n_test]
-    x_train, y_train = _tensors(data.images[train_idx]), torch.from_numpy(data.labels[train_idx])
-    x_test, y_test = _tensors(data.images[test_idx]), torch.from_numpy(data.labels[test_idx])
-
+    train, test = (
+        TensorData(
+            digit_tensors(data.images[idx], 32, normalize=True),  # (N, 1, 32, 32)
+            torch.from_numpy(data.labels[idx]),
+        )
+        for idx in (train_idx, test_idx)
+    )
     torch.manual_seed(run.seed)
-    model = swin_transformer("swin_digits", **{**VARIANTS[run.variant], **run.overrides})
-    opt = torch.optim.AdamW(model.parameters(), lr=run.lr, weight_decay=run.weight_decay)
-    steps = run.epochs * math.ceil(run.n_train / run.batch_size)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
-    gen = torch.Generator().manual_seed(run.seed)
-    model.train()
-    for _ in range(run.epochs):
-        order = torch.randperm(run.n_train, generator=gen)
-        for start in range(0, run.n_train, run.batch_size):
-            batch = order[start : start + run.batch_size]
-            loss = F.cross_entropy(model(x_train[batch]), y_train[batch])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-    model.eval()
-    correct = 0
-    with torch.inference_mode():
-        for start in range(0, len(y_test), 500):
-            logits = model(x_test[start : start + 500])
-            correct += int((logits.argmax(1) == y_test[start : start + 500]).sum())
-    return 100.0 * correct / len(y_test)
+    model = swin_transformer("swin_digits", **VARIANTS[run.variant])
+    return fit(model, train, run.config, run.seed, test)

@@ -10,6 +10,7 @@ Eq. (1)–(2) in Sec. 3.2. The authors' code counts 28.29M/49.61M/87.77M paramet
 
 from __future__ import annotations
 
+from implementations.swin import identity_checks
 from repro.claims import Claim, Paper
 
 IMAGENET = "ImageNet-1K (224², top-1)"
@@ -41,18 +42,48 @@ def _t4_gap(a: str, b: str) -> float:
 
 T4_METRIC = "top-1 accuracy gap (percentage points)"
 
+
+def _table1_params(claim_id: str, statement: str, millions: float) -> Claim:
+    return Claim(
+        id=claim_id,
+        statement=statement,
+        source="Table 1",
+        metric="parameters (millions)",
+        kind="numeric",
+        paper_value=millions,
+        confidence="confirmed",
+        dataset=IMAGENET,
+        tolerance=0.5,  # the paper rounds to whole millions
+    )
+
+
+def _table1_flops(claim_id: str, statement: str, gflops: float) -> Claim:
+    return Claim(
+        id=claim_id,
+        statement=statement,
+        source="Table 1",
+        metric="GFLOPs (multiply-adds)",
+        kind="numeric",
+        paper_value=gflops,
+        confidence="confirmed",
+        dataset=IMAGENET,
+        tolerance=0.05,  # the paper rounds to 0.1G
+    )
+
+
 CLAIMS = (
     Claim(
         id="swin.sec3.cyclic-shift-equivalence",
         statement="Cyclic shift + masking computes exactly the attention inside each shifted "
         "window, as the padding approach does, with as many windows as the regular partition",
         source="Sec. 3.2 (efficient batch computation), Fig. 4",
-        metric="max |cyclic − padded| over random inputs (float64)",
+        metric="max |cyclic − per-window loop| and |padded − per-window loop| (float64)",
         kind="identity",
         paper_value=0.0,
         confidence="confirmed",
         dataset="random inputs, sizes, windows and shifts",
         tolerance=1e-10,
+        check=identity_checks.cyclic_shift_equivalence,
         test="tests/swin/test_swin_windows.py::test_cyclic_shift_equals_naive_per_window_attention",
     ),
     Claim(
@@ -66,6 +97,7 @@ CLAIMS = (
         confidence="confirmed",
         dataset="random inputs, sizes, windows and shifts",
         tolerance=0.0,
+        check=identity_checks.mask_isolation,
         test="tests/swin/test_swin_windows.py::test_mask_isolates_sub_windows",
     ),
     Claim(
@@ -73,12 +105,13 @@ CLAIMS = (
         statement="The bias B of Eq. (4) is read from a ((2M−1)², heads) table by the relative "
         "coordinates of query and key",
         source="Sec. 3.2, Eq. (4)",
-        metric="exact",
+        metric="index entries that differ from Eq. (4)",
         kind="identity",
         paper_value=0.0,
         confidence="confirmed",
         dataset="window sizes 1-9",
         tolerance=0.0,
+        check=identity_checks.relative_position_index_eq4,
         test="tests/swin/test_swin_windows.py::test_relative_position_index_eq4",
     ),
     Claim(
@@ -91,6 +124,7 @@ CLAIMS = (
         confidence="confirmed",
         dataset="our module, torch.utils.flop_counter",
         tolerance=0.0,
+        check=identity_checks.msa_flops_eq1,
         test="tests/swin/test_swin_flops.py::test_msa_flops_eq1",
     ),
     Claim(
@@ -103,6 +137,7 @@ CLAIMS = (
         confidence="confirmed",
         dataset="our module, torch.utils.flop_counter",
         tolerance=0.0,
+        check=identity_checks.wmsa_flops_eq2,
         test="tests/swin/test_swin_flops.py::test_wmsa_flops_eq2",
     ),
     Claim(
@@ -127,33 +162,17 @@ CLAIMS = (
         dataset="a 2-D token map (Eq. 2)",
         tolerance=0.2,
     ),
-    *(
-        Claim(
-            id=f"swin.table1.params-{v}",
-            statement=f"Swin-{v.upper()} has {TABLE1[v][0]:g}M parameters",
-            source="Table 1",
-            metric="parameters (millions)",
-            kind="numeric",
-            paper_value=TABLE1[v][0],
-            confidence="confirmed",
-            dataset=IMAGENET,
-            tolerance=0.5,  # the paper rounds to whole millions
-        )
-        for v in ("t", "s", "b")
+    _table1_params("swin.table1.params-t", "Swin-T has 29M parameters", TABLE1["t"][0]),
+    _table1_params("swin.table1.params-s", "Swin-S has 50M parameters", TABLE1["s"][0]),
+    _table1_params("swin.table1.params-b", "Swin-B has 88M parameters", TABLE1["b"][0]),
+    _table1_flops(
+        "swin.table1.flops-t", "Swin-T costs 4.5G FLOPs (multiply-adds) at 224²", TABLE1["t"][1]
     ),
-    *(
-        Claim(
-            id=f"swin.table1.flops-{v}",
-            statement=f"Swin-{v.upper()} costs {TABLE1[v][1]:g}G FLOPs (multiply-adds) at 224²",
-            source="Table 1",
-            metric="GFLOPs (multiply-adds)",
-            kind="numeric",
-            paper_value=TABLE1[v][1],
-            confidence="confirmed",
-            dataset=IMAGENET,
-            tolerance=0.05,  # the paper rounds to 0.1G
-        )
-        for v in ("t", "s", "b")
+    _table1_flops(
+        "swin.table1.flops-s", "Swin-S costs 8.7G FLOPs (multiply-adds) at 224²", TABLE1["s"][1]
+    ),
+    _table1_flops(
+        "swin.table1.flops-b", "Swin-B costs 15.4G FLOPs (multiply-adds) at 224²", TABLE1["b"][1]
     ),
     Claim(
         id="swin.table5.cyclic-vs-padding",

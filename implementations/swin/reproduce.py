@@ -1,5 +1,6 @@
-"""The paper's experiments at CPU scale: exact properties, Table 1 costs, Table 5 and Sec. 3.2
-timings, and the Table 4 ablations on MNIST digits."""
+"""The paper's experiments at CPU scale: Table 1 costs, Table 5 and Sec. 3.2 timings, and the
+Table 4 ablations on MNIST digits. The identity claims of Sec. 3.2 are measured by the runner
+through their check functions (:mod:`implementations.swin.identity_checks`)."""
 
 from __future__ import annotations
 
@@ -13,113 +14,23 @@ import torch
 
 from implementations.swin import paper
 from implementations.swin.digits import VARIANTS, DigitsRun, train_digits
-from implementations.swin.flops import count_macs, count_params, msa_flops, wmsa_flops
-from implementations.swin.relative_position import relative_position_index
-from implementations.swin.shifted_window import (
-    padded_shifted_window_attention,
-    shifted_window_attention,
-)
-from implementations.swin.speed import (
-    METHODS,
-    attention_calls,
-    best_time,
-    clock_name,
-    fitted_exponent,
-    scaling_calls,
-    swin_t_stages,
-)
+from implementations.swin.flops import count_macs, count_params, msa_flops
+from implementations.swin.speed import METHODS, attention_calls, scaling_calls, swin_t_stages
 from implementations.swin.swin_transformer import swin_transformer
-from implementations.swin.window_attention import WindowAttention
+from repro import plots
 from repro.claims import Measurement
+from repro.experiment import Experiment
 from repro.runner import RunContext
+from repro.timing import best_time, clock_name, fitted_exponent
 
 T = TypeVar("T")
-RANDOM = "random inputs, sizes, windows and shifts"
 
-
-def run(ctx: RunContext) -> Iterator[Measurement]:
-    yield from exact_properties(ctx)
-    yield from model_costs(ctx)
-    yield from table5(ctx)
-    yield from scaling(ctx)
-    yield from table4(ctx)
-
-
-def _random_layout(rng: np.random.Generator) -> tuple[torch.Tensor, WindowAttention, int]:
-    m = int(rng.integers(2, 8))
-    heads = int(rng.integers(1, 4))
-    attn = WindowAttention(4 * heads, heads, m).double().eval()
-    gen = torch.Generator().manual_seed(int(rng.integers(2**31)))
-    with torch.no_grad():
-        attn.relative_position_bias_table.normal_(0, 1, generator=gen)
-    rows, cols = (int(v) * m for v in rng.integers(1, 5, size=2))
-    x = torch.randn(int(rng.integers(1, 3)), rows, cols, 4 * heads, generator=gen)
-    return x.double(), attn, int(rng.integers(1, m))
-
-
-def exact_properties(ctx: RunContext) -> Iterator[Measurement]:
-    """Largest deviations found on random instances (the property tests assert them)."""
-    n = ctx.pick(10, 50, 200)
-    rng = np.random.default_rng(0)
-    start = time.perf_counter()
-    equivalence, leak = 0.0, 0.0
-    with torch.inference_mode():
-        for _ in range(n):
-            x, attn, shift = _random_layout(rng)
-            cyclic = shifted_window_attention(x, attn, shift)
-            padded = padded_shifted_window_attention(x, attn, shift)
-            equivalence = max(equivalence, float((cyclic - padded).abs().max()))
-            # perturb the top-left sub-window (rows and columns [0, shift)), compare the rest
-            y = x.clone()
-            y[:, :shift, :shift] += 1.0
-            other = torch.ones(x.shape[:3], dtype=torch.bool)
-            other[:, :shift, :shift] = False
-            after = shifted_window_attention(y, attn, shift)
-            leak = max(leak, float((after - cyclic)[other].abs().max()))
-    seconds = time.perf_counter() - start
-    dataset = f"{n} {RANDOM}, float64"
-    yield Measurement(
-        "swin.sec3.cyclic-shift-equivalence", equivalence, n=n, dataset=dataset, seconds=seconds
-    )
-    yield Measurement("swin.sec3.mask-isolation", leak, n=n, dataset=dataset, seconds=seconds)
-
-    start = time.perf_counter()
-    eq1, eq2 = 0.0, 0.0
-    for _ in range(n):
-        m, windows, heads = (int(v) for v in rng.integers([2, 1, 1], [8, 5, 4]))
-        c, side = 8 * heads, m * windows
-        local = WindowAttention(c, heads, m, relative_position_bias=False)
-        counted = count_macs(local, torch.randn(windows * windows, m * m, c))
-        eq2 = max(eq2, abs(counted - wmsa_flops(side, side, c, m)) / wmsa_flops(side, side, c, m))
-        full = WindowAttention(c, heads, side, relative_position_bias=False)
-        counted = count_macs(full, torch.randn(1, side * side, c))
-        eq1 = max(eq1, abs(counted - msa_flops(side, side, c)) / msa_flops(side, side, c))
-    seconds = time.perf_counter() - start
-    dataset = f"{n} random sizes, torch.utils.flop_counter on our WindowAttention"
-    yield _relative_index_check()
-    yield Measurement("swin.eq1.msa-flops", eq1, n=n, dataset=dataset, seconds=seconds)
-    yield Measurement("swin.eq2.wmsa-flops", eq2, n=n, dataset=dataset, seconds=seconds)
-
-
-def _relative_index_check() -> Measurement:
-    """Entries of the Eq. (4) index that differ from B̂'s position of the coordinate difference."""
-    start = time.perf_counter()
-    wrong = 0
-    for m in range(1, 10):
-        ys, xs = torch.meshgrid(torch.arange(m), torch.arange(m), indexing="ij")
-        y, x = ys.flatten(), xs.flatten()
-        expected = (y[:, None] - y[None, :] + m - 1) * (2 * m - 1) + (
-            x[:, None] - x[None, :] + m - 1
-        )
-        wrong += int((relative_position_index(m) != expected).sum())
-    return Measurement(
-        "swin.eq4.relative-position-index",
-        float(wrong),
-        n=9,
-        dataset="window sizes 1-9, every query/key pair",
-        seconds=time.perf_counter() - start,
-        note="count of index entries that differ",
-    )
+#: Table 1's variants and the claims each is measured for: (parameters, multiply-adds).
+TABLE1_CLAIMS = {
+    "t": ("swin.table1.params-t", "swin.table1.flops-t"),
+    "s": ("swin.table1.params-s", "swin.table1.flops-s"),
+    "b": ("swin.table1.params-b", "swin.table1.flops-b"),
+}
 
 
 def model_costs(ctx: RunContext) -> Iterator[Measurement]:
@@ -127,7 +38,7 @@ def model_costs(ctx: RunContext) -> Iterator[Measurement]:
 
     The models are built on the meta device: shapes without data, so counting costs seconds.
     """
-    for v in ("t", "s", "b"):
+    for v, (params_id, flops_id) in TABLE1_CLAIMS.items():
         start = time.perf_counter()
         with torch.device("meta"):
             model = swin_transformer(f"swin_{v}").eval()
@@ -136,7 +47,7 @@ def model_costs(ctx: RunContext) -> Iterator[Measurement]:
         seconds = time.perf_counter() - start
         name = f"our Swin-{v.upper()}"
         yield Measurement(
-            f"swin.table1.params-{v}",
+            params_id,
             params,
             std=0.0,
             dataset=f"{name} (1000 classes)",
@@ -144,7 +55,7 @@ def model_costs(ctx: RunContext) -> Iterator[Measurement]:
             note="timm's model, which loads the authors' checkpoints, has the same count",
         )
         yield Measurement(
-            f"swin.table1.flops-{v}",
+            flops_id,
             macs,
             std=0.0,
             dataset=f"{name} at 224², matmuls and convs by torch.utils.flop_counter",
@@ -182,7 +93,8 @@ def table5(ctx: RunContext) -> Iterator[Measurement]:
     means = ", ".join(f"{m} {np.mean(totals[m]):.1f}" for m in METHODS)
     if ctx.plots_dir is not None:
         per_stage = {m: np.mean([r[m] for r in results], axis=0) for m in METHODS}
-        _plot_table5(ctx.plots_dir / "swin_table5.png", per_stage, f"{_where(ctx)}, batch {batch}")
+        where = f"{_where(ctx)}, batch {batch}"
+        _plot_table5(ctx.plots_dir / "swin_table5.png", per_stage, repeats, where)
     dataset = f"{paper.T5_DATASET}, batch {batch}, {_where(ctx)}, {repeats} repeats"
     for claim, other in (
         ("swin.table5.cyclic-vs-padding", "padding"),
@@ -232,12 +144,16 @@ def scaling(ctx: RunContext) -> Iterator[Measurement]:
     tokens = [s * s for s in sides]
     if ctx.plots_dir is not None:
         _plot_scaling(ctx.plots_dir / "swin_scaling.png", tokens, results, _where(ctx))
-    for name, note in (
-        ("msa", f"Eq. (1) itself gives {eq1:.2f} over this range (its linear term still counts)"),
-        ("wmsa", "Eq. (2) gives exactly 1"),
+    for claim, name, note in (
+        (
+            "swin.sec3.msa-exponent",
+            "msa",
+            f"Eq. (1) itself gives {eq1:.2f} over this range (its linear term still counts)",
+        ),
+        ("swin.sec3.wmsa-exponent", "wmsa", "Eq. (2) gives exactly 1"),
     ):
         yield Measurement.from_samples(
-            f"swin.sec3.{name}-exponent",
+            claim,
             [fitted_exponent(tokens, r[name]) for r in results],
             dataset=dataset,
             seconds=seconds,
@@ -271,16 +187,23 @@ def table4(ctx: RunContext) -> Iterator[Measurement]:
         for v in VARIANTS
     ]
     start = time.perf_counter()
-    accuracies = ctx.map(train_digits, runs, desc="swin table 4")
+    histories = ctx.map(train_digits, runs, desc="swin table 4")
     seconds = time.perf_counter() - start
-    acc = {
-        v: [a for r, a in zip(runs, accuracies, strict=True) if r.variant == v] for v in VARIANTS
+    by_variant = {
+        v: [h for r, h in zip(runs, histories, strict=True) if r.variant == v] for v in VARIANTS
     }
+    test_acc = {v: [h.final_test_acc for h in hs] for v, hs in by_variant.items()}
+    train_acc = {v: [h.final_train_acc for h in hs] for v, hs in by_variant.items()}
     dataset = (
         f"MNIST test set, {n_train}/{n_test} split, padded to 32², swin_digits "
         f"(patch 4, window 2), {epochs} epochs, {seeds} seeds"
     )
-    means = ", ".join(f"{v} {np.mean(a):.2f}" for v, a in acc.items())
+    note = (
+        "mean test accuracy (%): "
+        + ", ".join(f"{v} {np.mean(a):.2f}" for v, a in test_acc.items())
+        + "; mean train accuracy over the last epoch (%): "
+        + ", ".join(f"{v} {np.mean(a):.2f}" for v, a in train_acc.items())
+    )
     for claim, a, b in (
         ("swin.table4.shift", "rel_pos", "no_shift"),
         ("swin.table4.rel-vs-none", "rel_pos", "no_pos"),
@@ -288,58 +211,82 @@ def table4(ctx: RunContext) -> Iterator[Measurement]:
         ("swin.table4.abs-vs-none", "abs_pos", "no_pos"),
     ):
         yield Measurement.gap(
-            claim,
-            acc[a],
-            acc[b],
-            dataset=dataset,
-            seconds=seconds,
-            note=f"mean test accuracy (%): {means}",
+            claim, test_acc[a], test_acc[b], dataset=dataset, seconds=seconds, note=note
         )
 
 
-def _plot_table5(path: Path, per_stage: dict[str, np.ndarray], where: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+def _plot_table5(path: Path, per_stage: dict[str, np.ndarray], repeats: int, where: str) -> None:
+    """Paper's V100 times beside ours: per stage, the mean over repeats of each repeat's
+    fastest call."""
+    fig, axes = plots.figure(1, 2, figsize=(10, 3.8))
     x = np.arange(4)
-    for ax, values, title in (
-        (axes[0], {m: np.asarray(v) for m, v in paper.TABLE5.items()}, "paper (V100)"),
-        (axes[1], per_stage, f"ours ({where})"),
+    for ax, values, title, ylabel in (
+        (
+            axes[0, 0],
+            {m: np.asarray(v) for m, v in paper.TABLE5.items()},
+            "Table 5, Swin-T: paper (V100)",
+            "attention time (ms)",
+        ),
+        (
+            axes[0, 1],
+            per_stage,
+            f"Table 5, Swin-T: ours ({where})",
+            f"attention time (ms), mean of {repeats} repeats' fastest calls",
+        ),
     ):
         for i, method in enumerate(METHODS):
             ax.bar(x + (i - 1.5) * 0.2, values[method], 0.2, label=method)
         ax.set_xticks(x, ["S1", "S2", "S3", "S4"])
         ax.set_yscale("log")
-        ax.set_ylabel("attention time (ms)")
-        ax.set_title(f"Table 5, Swin-T: {title}", fontsize=9)
-    axes[0].legend(fontsize=8)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+        ax.set_ylabel(ylabel)
+        plots.title(ax, title)
+    axes[0, 0].legend()
+    plots.save(fig, path)
 
 
 def _plot_scaling(
     path: Path, tokens: list[int], results: list[dict[str, list[float]]], where: str
 ) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(5, 3.8))
+    """Time against tokens on log-log axes: per size, the median over repeats of each
+    repeat's fastest call, with the slope fitted to those medians."""
+    fig, axes = plots.figure(figsize=(5, 3.8))
+    ax = axes[0, 0]
     for name, label in (("msa", "global MSA (Eq. 1)"), ("wmsa", "W-MSA, M = 7 (Eq. 2)")):
         ms = 1e3 * np.median([r[name] for r in results], axis=0)
         k = fitted_exponent(tokens, ms)
         ax.loglog(tokens, ms, "o-", label=f"{label}: slope {k:.2f}")
     ax.set_xlabel("tokens hw")
-    ax.set_ylabel("time (ms, median of repeats)")
-    ax.set_title(f"Sec. 3.2 scaling, C = 96 ({where})", fontsize=9)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    ax.set_ylabel(f"time (ms), median of {len(results)} repeats' fastest calls")
+    plots.title(ax, f"Sec. 3.2 scaling, C = 96 ({where})")
+    ax.legend()
+    plots.save(fig, path)
+
+
+EXPERIMENTS = (
+    Experiment(
+        "table1-costs", model_costs, claims=tuple(c for ids in TABLE1_CLAIMS.values() for c in ids)
+    ),
+    Experiment(
+        "table5-timings",
+        table5,
+        claims=(
+            "swin.table5.cyclic-vs-padding",
+            "swin.table5.cyclic-vs-no-shift",
+            "swin.table5.cyclic-vs-sliding",
+        ),
+    ),
+    Experiment(
+        "sec3-scaling", scaling, claims=("swin.sec3.msa-exponent", "swin.sec3.wmsa-exponent")
+    ),
+    Experiment(
+        "table4-digits",
+        table4,
+        claims=(
+            "swin.table4.shift",
+            "swin.table4.rel-vs-none",
+            "swin.table4.rel-vs-abs",
+            "swin.table4.abs-vs-none",
+        ),
+        data=("mnist_test",),
+    ),
+)

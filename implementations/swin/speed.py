@@ -1,17 +1,15 @@
-"""Timing of the attention computations compared in Table 5 and in the complexity claim of Sec. 3.2.
+"""The attention computations timed for Table 5 and for the complexity claim of Sec. 3.2.
 
 The throughput suite and ``reproduce.py`` both build their inputs here, so that the benchmark
-ids and the reproduction table describe the same shapes.
+ids and the reproduction table describe the same shapes; both time them by the project's
+policy (:mod:`repro.timing`).
 """
 
 from __future__ import annotations
 
-import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 from torch import Tensor
 
@@ -22,7 +20,6 @@ from implementations.swin.shifted_window import (
 )
 from implementations.swin.sliding_window import sliding_window_attention
 from implementations.swin.window_attention import WindowAttention
-from repro.timing import synced
 
 #: Table 5's rows, in the paper's order.
 METHODS: tuple[str, ...] = ("sliding_naive", "no_shift", "padding", "cyclic")
@@ -91,43 +88,3 @@ def scaling_calls(
         "msa": lambda: full(tokens),
         "wmsa": lambda: shifted_window_attention(x, local, 0),
     }
-
-
-def best_time(fn: Callable[[], object], device: str = "cpu", repeat: int = 5) -> float:
-    """Fastest of ``repeat`` calls after one warm-up call, in seconds (clock: :func:`clock_name`).
-
-    On a GPU: synchronised wall time. On the CPU with one torch thread: this process's CPU time,
-    the work itself. On our shared 2-core machine (load 8-9) wall time measured the other
-    processes: the same W-MSA call took 4 ms or 16 ms depending on the moment, and fitted
-    exponents swung from 0 to 2. With several threads CPU time would add the threads' spin-waits,
-    so wall time is used there. The minimum rather than the median, because the allocator's page
-    faults on large buffers made alternate calls up to 3x slower.
-    """
-    clock = time.process_time if _cpu_time(device) else time.perf_counter
-    call = synced(fn, device)
-    call()
-    best = math.inf
-    for _ in range(repeat):
-        start = clock()
-        call()
-        best = min(best, clock() - start)
-    return best
-
-
-def _cpu_time(device: str) -> bool:
-    return torch.device(device).type == "cpu" and torch.get_num_threads() == 1
-
-
-def clock_name(device: str) -> str:
-    """What :func:`best_time` measures on ``device`` in this process."""
-    if _cpu_time(device):
-        return "CPU time, 1 thread"
-    if torch.device(device).type == "cpu":
-        return f"wall time, {torch.get_num_threads()} threads"
-    return "synchronised wall time"
-
-
-def fitted_exponent(tokens: list[int] | np.ndarray, seconds: list[float] | np.ndarray) -> float:
-    """Slope k of the least-squares line log t = a + k log N."""
-    slope, _ = np.polyfit(np.log(np.asarray(tokens, float)), np.log(np.asarray(seconds)), 1)
-    return float(slope)

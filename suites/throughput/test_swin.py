@@ -1,18 +1,21 @@
 """Swin Transformer throughput: Table 5's attention variants, Sec. 3.2's scaling, ours vs timm.
 
+Times and ratios follow the project's timing policy (:mod:`repro.timing`): the ``bench``
+fixture records pytest-benchmark's median (``ms_per_call``, ``samples_per_s``) and, for each
+peer, ``ratio_vs_<peer>`` = ours / peer by the fastest of interleaved calls
+(:func:`repro.timing.compare`, clock in ``ratio_clock``; CPU time when single-threaded, which
+other processes' load does not inflate), with the peer's ``<peer>_best_ms``.
+
 * ``swin-table5-S<i>``: attention of stage i of Swin-T at 224² (batch 2) by naive sliding
   window, windows without shift, shifted windows by padding, and shifted windows by cyclic
-  shift + mask. The cyclic case times the others in the same run: ``best_ratio_vs_padding``
-  below 1 (fastest of interleaved calls, clock in ``best_clock``) is the paper's claim "cyclic
-  is faster than padding", written out as ``verdict_cyclic_faster_than_padding``;
-  pytest-benchmark's wall-clock ``ratio_vs_*`` are kept beside it.
+  shift + mask. The cyclic case has the other three as its peers: ``ratio_vs_padding`` below 1
+  is the paper's claim "cyclic is faster than padding", written out as
+  ``verdict_cyclic_faster_than_padding``.
 * ``swin-scaling``: global MSA and W-MSA (C = 96, M = 7) at 56²; ``fitted_exponent`` is the
   slope of log time against log hw over 28²-56² measured in the same test (paper: 2 and 1),
-  by :func:`best_time` (fastest calls; run with one thread on a shared CPU, where it uses CPU
-  time, robust to other processes' load).
+  each size timed by :func:`repro.timing.best_time` (``ms``, clock in ``clock``).
 * ``swin-vs-timm``: our block and our whole Swin-T forward against timm's with its fused
-  attention on, weights copied; target ``ratio_vs_timm`` ≤ 1.0 (wall clock) and
-  ``best_ratio_vs_timm`` (fastest of interleaved calls).
+  attention on, weights copied; target ``ratio_vs_timm`` ≤ 1.0.
 
 With ``--benchmark-disable`` (the default test run) each case runs once on small shapes; the
 figures come from ``pytest suites/throughput/test_swin.py --benchmark-only``.
@@ -29,16 +32,8 @@ from implementations.swin import (
     convert_timm_state_dict,
     swin_transformer,
 )
-from implementations.swin.speed import (
-    METHODS,
-    Stage,
-    attention_calls,
-    best_time,
-    clock_name,
-    fitted_exponent,
-    scaling_calls,
-    swin_t_stages,
-)
+from implementations.swin.speed import METHODS, Stage, attention_calls, scaling_calls, swin_t_stages
+from repro.timing import best_time, clock_name, fitted_exponent
 
 timm_swin = pytest.importorskip(
     "timm.models.swin_transformer", reason="timm is the peer of this suite"
@@ -54,23 +49,6 @@ def _fused(model: torch.nn.Module) -> torch.nn.Module:
         if hasattr(module, "fused_attn"):
             module.fused_attn = True
     return model
-
-
-def _best_ratios(info: dict, ours, peers: dict, device: str, rounds: int = 3) -> None:
-    """``best_ratio_vs_<peer>``: ours / peer by :func:`best_time`, interleaved over ``rounds``.
-
-    Fastest calls rather than medians: on a shared CPU the medians measure the machine's load as
-    much as the code (single-threaded, ``best_time`` even uses the process's CPU time).
-    """
-    best = {"ours": float("inf"), **dict.fromkeys(peers, float("inf"))}
-    for _ in range(rounds):
-        best["ours"] = min(best["ours"], best_time(ours, device))
-        for name, fn in peers.items():
-            best[name] = min(best[name], best_time(fn, device))
-    info["best_ms"] = {name: 1e3 * t for name, t in best.items()}
-    info["best_clock"] = clock_name(device)
-    for name in peers:
-        info[f"best_ratio_vs_{name}"] = best["ours"] / best[name]
 
 
 def _stage_id(s: Stage, batch: int = 2) -> str:
@@ -91,14 +69,12 @@ def test_swin_table5_attention(bench, benchmark, device, stage: Stage, method: s
         peers = {m: calls[m] for m in METHODS if m != "cyclic"}
     with torch.inference_mode():
         bench(calls[method], n_samples=batch, peers=peers, **extra)
-        if peers and not benchmark.disabled:
-            _best_ratios(benchmark.extra_info, calls[method], peers, device)
     info = benchmark.extra_info
     if stage.shift_size == 0 and method == "cyclic":
         # a map no larger than the window (Swin-T's S4) is not shifted: both rows are W-MSA
         info["verdict_cyclic_faster_than_padding"] = "not applicable (no shift at this stage)"
-    elif "best_ratio_vs_padding" in info:
-        faster = info["best_ratio_vs_padding"] < 1.0
+    elif "ratio_vs_padding" in info:
+        faster = info["ratio_vs_padding"] < 1.0
         info["verdict_cyclic_faster_than_padding"] = "reproduced" if faster else "not reproduced"
 
 
@@ -136,8 +112,6 @@ def test_swin_block_vs_timm(bench, benchmark, device) -> None:
             shape=f"n{batch}-c{dim}-{res}x{res}-w7-shift3",
             target_ratio_vs_timm=1.0,
         )
-        if not benchmark.disabled:
-            _best_ratios(benchmark.extra_info, lambda: ours(x), {"timm": lambda: peer(x)}, device)
 
 
 def test_swin_t_forward_vs_timm(bench, benchmark, device) -> None:
@@ -158,5 +132,3 @@ def test_swin_t_forward_vs_timm(bench, benchmark, device) -> None:
             shape=f"n{batch}-{chans}x{size}x{size}-{name}",
             target_ratio_vs_timm=1.0,
         )
-        if not benchmark.disabled:
-            _best_ratios(benchmark.extra_info, lambda: ours(x), {"timm": lambda: peer(x)}, device)
