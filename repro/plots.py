@@ -45,11 +45,8 @@ def figure(
     nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] = (6.0, 4.0), **kw: Any
 ) -> tuple[Figure, Any]:
     """A figure in the project's style; ``axes`` is always a 2-D array (``squeeze=False``)."""
-    with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(nrows, ncols, figsize=figsize, squeeze=False, **kw)
-    for ax in axes.flat:
-        ax.grid(alpha=STYLE["grid.alpha"])
-    return fig, axes
+    plt.rcParams.update(STYLE)  # legends and labels added later keep the style too
+    return plt.subplots(nrows, ncols, figsize=figsize, squeeze=False, **kw)
 
 
 def wrap(text: str, ax: Axes, chars_per_inch: float = 14.0) -> str:

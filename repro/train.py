@@ -282,7 +282,8 @@ def evaluate(
     """(mean loss, top-1 accuracy in %) of ``model`` on ``data`` (no augmentation)."""
     logits = predict(model, data.inputs, batch_size)
     loss = (loss_fn or F.cross_entropy)(logits, data.labels)
-    return float(loss), 100.0 * float((logits.argmax(1) == data.labels).double().mean())
+    correct = int((logits.argmax(1) == data.labels).sum())
+    return float(loss), 100.0 * correct / len(data.labels)
 
 
 @torch.no_grad()
