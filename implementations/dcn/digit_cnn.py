@@ -81,38 +81,3 @@ class DigitCNN(nn.Module):
 
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
-
-
-def train(
-    model: nn.Module,
-    images: Tensor,
-    labels: Tensor,
-    epochs: int,
-    seed: int,
-    batch_size: int = 64,
-    lr: float = 2e-3,
-) -> None:
-    """Adam with a cosine learning-rate decay to zero, shuffled mini-batches, seeded."""
-    gen = torch.Generator().manual_seed(seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    steps = epochs * -(-len(labels) // batch_size)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps)
-    model.train()
-    for _ in range(epochs):
-        order = torch.randperm(len(labels), generator=gen)
-        for start in range(0, len(labels), batch_size):
-            idx = order[start : start + batch_size]
-            loss = F.cross_entropy(model(images[idx]), labels[idx])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-
-
-@torch.no_grad()
-def predict(model: nn.Module, images: Tensor, batch_size: int = 500) -> Tensor:
-    """Predicted classes ``[N]`` in evaluation mode."""
-    model.eval()
-    return torch.cat(
-        [model(images[i : i + batch_size]).argmax(1) for i in range(0, len(images), batch_size)]
-    )

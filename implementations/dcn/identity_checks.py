@@ -1,14 +1,18 @@
-"""The exact claims measured on seeded random instances, so that they show in the result tables.
+"""The paper's exact claims, one check each: a seeded random instance → its largest deviation.
 
-Each function returns the largest deviation it finds over ``n`` random instances (float64
-unless stated); the property tests in ``tests/dcn`` search many more configurations with
-hypothesis. Checks against torchvision return NaN where torchvision is not installed.
+Each check draws one instance from the generator it is given (:mod:`implementations.dcn.instances`:
+groups, offset groups, kernels, strides, paddings, dilations, boxes …) and returns the largest
+deviation from the identity on it (float64 unless stated). The runner evaluates every check on
+seeds 0 … n − 1 for the result tables (``repro.experiment.measure_identity``) and the claim's
+property test in ``tests/dcn`` calls it on the seeds hypothesis picks
+(``repro.experiment.deviation``): one implementation of each identity. The first line of each
+docstring says what the instances are; the tables show it. Checks against torchvision raise
+``ImportError`` where it is not installed.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -23,246 +27,352 @@ from implementations.dcn.deform_roi_pool import (
     deform_roi_pool,
 )
 from implementations.dcn.effective_dilation import effective_dilation
-
-F64 = torch.float64
-#: the centred 3×3 grid R of the paper, row-major: p_n = (i − 1, j − 1)
-_GRID_Y = torch.tensor([-1.0, -1, -1, 0, 0, 0, 1, 1, 1], dtype=F64)
-_GRID_X = torch.tensor([-1.0, 0, 1, -1, 0, 1, -1, 0, 1], dtype=F64)
-
-
-def _instance(gen: torch.Generator) -> tuple[Tensor, Tensor]:
-    """A random input [2, 4, h, w] (h, w in 5..11) and a 3×3 weight [3, 4, 3, 3]."""
-    h, w = (int(v) for v in torch.randint(5, 12, (2,), generator=gen))
-    x = torch.randn(2, 4, h, w, generator=gen, dtype=F64)
-    return x, torch.randn(3, 4, 3, 3, generator=gen, dtype=F64)
-
-
-def _grid_offset(dy: Tensor, dx: Tensor, batch: int, h: int, w: int) -> Tensor:
-    """The same Δp_n (per kernel position) at every output position: [B, 18, h, w]."""
-    per_n = torch.stack((dy, dx), dim=1).flatten()
-    return per_n[None, :, None, None].expand(batch, -1, h, w).clone()
+from implementations.dcn.instances import (
+    F64,
+    ConvConfig,
+    centred_grid,
+    choice,
+    coin,
+    grid_offset,
+    randint,
+    random_conv_config,
+    random_roi_case,
+    random_same_padding_config,
+    uniform,
+)
+from implementations.dcn.loop_reference import deform_conv2d_loops
 
 
 def _max_abs(a: Tensor, b: Tensor) -> float:
     return float((a - b).detach().abs().max())
 
 
+def _relative(ours: Tensor, peer: Tensor) -> float:
+    scale = peer.abs().max().clamp(min=1e-30)
+    return float(((ours - peer).abs().max() / scale).detach())
+
+
 def zero_offset_conv(gen: torch.Generator) -> float:
-    x, weight = _instance(gen)
-    zero = torch.zeros(2, 18, *x.shape[-2:], dtype=F64)
-    return _max_abs(deform_conv2d(x, zero, weight, padding=1), F.conv2d(x, weight, padding=1))
+    """Random convolutions (groups, offset groups, kernel, stride, padding, dilation), Δp_n = 0.
+
+    dcn.eq1.zero-offset-conv: Eq. (2) with zero offsets against F.conv2d, Eq. (1).
+    """
+    config = random_conv_config(gen)
+    t = config.tensors(gen)
+    zero = torch.zeros_like(t["offset"])
+    ours = deform_conv2d(t["input"], zero, t["weight"], t["bias"], **config.conv_args())
+    ref = F.conv2d(t["input"], t["weight"], t["bias"], groups=config.groups, **config.conv_args())
+    return _max_abs(ours, ref)
 
 
 def integer_shift(gen: torch.Generator) -> float:
-    x, weight = _instance(gen)
-    dy, dx = (int(v) for v in torch.randint(-3, 4, (2,), generator=gen))
-    h, w = x.shape[-2:]
-    offset = _grid_offset(torch.full((9,), dy, dtype=F64), torch.full((9,), dx, dtype=F64), 2, h, w)
-    padded = F.pad(x, (4, 4, 4, 4))  # padding 1 of the convolution + 3 for the shift
-    shifted = padded[:, :, 3 + dy : 3 + dy + h + 2, 3 + dx : 3 + dx + w + 2]
-    return _max_abs(deform_conv2d(x, offset, weight, padding=1), F.conv2d(shifted, weight))
+    """Random convolutions, one constant integral offset (Δy, Δx) in −4 … 4 for every p_n.
+
+    dcn.eq2.integer-shift: against the convolution of the input shifted by it, with zeros
+    shifted in: x'(p) = x(p + (Δy, Δx)).
+    """
+    config = random_conv_config(gen)
+    t = config.tensors(gen)
+    dy, dx = randint(gen, -4, 4), randint(gen, -4, 4)
+    offset = torch.zeros_like(t["offset"])
+    offset[:, 0::2] = dy
+    offset[:, 1::2] = dx
+    ours = deform_conv2d(t["input"], offset, t["weight"], t["bias"], **config.conv_args())
+    (height, width), (pad_y, pad_x) = config.size, config.padding
+    # zero-pad by the convolution's padding plus the shift, then crop the padded window that
+    # starts (dy, dx) away and convolve it without padding
+    m = max(abs(dy), abs(dx))
+    padded = F.pad(t["input"], (pad_x + m, pad_x + m, pad_y + m, pad_y + m))
+    shifted = padded[
+        :, :, m + dy : m + dy + height + 2 * pad_y, m + dx : m + dx + width + 2 * pad_x
+    ]
+    args = {**config.conv_args(), "padding": 0}
+    ref = F.conv2d(shifted, t["weight"], t["bias"], groups=config.groups, **args)
+    return _max_abs(ours, ref)
 
 
 def atrous(gen: torch.Generator) -> float:
-    x, weight = _instance(gen)
-    d = int(torch.randint(1, 4, (1,), generator=gen))
-    offset = _grid_offset((d - 1) * _GRID_Y, (d - 1) * _GRID_X, 2, *x.shape[-2:])
-    ref = F.conv2d(x, weight, padding=d, dilation=d)
-    return _max_abs(deform_conv2d(x, offset, weight, padding=1), ref)
+    """Odd kernels (1–5 × 1–3) with 'same' padding, offsets (d − 1)·p_n for d = 1 … 4.
+
+    dcn.fig1c.atrous-special-case: against the atrous convolution with dilation d.
+    """
+    config = random_same_padding_config(gen)
+    t = config.tensors(gen)
+    d = randint(gen, 1, 4)
+    py, px = centred_grid(config.kernel)
+    offset = grid_offset(config, (d - 1) * py, (d - 1) * px)
+    ours = deform_conv2d(t["input"], offset, t["weight"], t["bias"], padding=config.padding)
+    padding = (d * config.padding[0], d * config.padding[1])
+    ref = F.conv2d(
+        t["input"], t["weight"], t["bias"], padding=padding, dilation=d, groups=config.groups
+    )
+    return _max_abs(ours, ref)
 
 
-def _dense_reference(x: Tensor, weight: Tensor, y: Tensor, xx: Tensor, mask: Tensor) -> Tensor:
-    """Eq. (2) with Eq. (3) as the dense sum: positions y, xx and mask [B, 9, h, w]."""
-    b, c, h, w = x.shape
-    out = torch.zeros(b, weight.shape[0], h, w, dtype=F64)
-    for i in range(b):
-        for n in range(9):
-            samples = bilinear_interpolate(x[i], y[i, n].flatten(), xx[i, n].flatten())
-            samples = samples.view(c, h, w) * mask[i, n]
-            out[i] += torch.einsum("oc,chw->ohw", weight[:, :, n // 3, n % 3], samples)
-    return out
+def _resampled_conv(config: ConvConfig, t: dict[str, Tensor], sy: float, sx: float) -> Tensor:
+    """Σ_n w_n · x_n with x_n the input resampled explicitly (Eq. (3) by its dense sum) at
+    p0 + (sy · p_n,y, sx · p_n,x)."""
+    py, px = centred_grid(config.kernel)
+    h_out, w_out = config.out_size
+    oy, ox = torch.meshgrid(
+        torch.arange(h_out, dtype=F64), torch.arange(w_out, dtype=F64), indexing="ij"
+    )
+    b, c, n, g = config.batch, config.channels, config.n_kernel, config.groups
+    # the kernel centre sits on the output position for a stride-1 'same' convolution
+    resampled = torch.stack(
+        [
+            bilinear_interpolate(
+                t["input"], (oy + sy * py[k]).flatten(), (ox + sx * px[k]).flatten()
+            ).view(b, c, h_out, w_out)
+            for k in range(n)
+        ],
+        dim=2,
+    )  # [B, C, N, H_out, W_out]
+    xg = resampled.view(b, g, c // g, n, h_out, w_out)
+    wg = t["weight"].flatten(2).view(g, config.out_channels // g, c // g, n)  # [G, O/G, C/G, N]
+    out = torch.einsum("bgcnhw,gocn->bgohw", xg, wg).reshape(b, config.out_channels, h_out, w_out)
+    return out + t["bias"][None, :, None, None]
 
 
 def scale_aspect(gen: torch.Generator) -> float:
-    x, weight = _instance(gen)
-    b, _, h, w = x.shape
-    sy, sx = (float(v) for v in 0.25 + 2.75 * torch.rand(2, generator=gen, dtype=F64))
-    offset = _grid_offset((sy - 1) * _GRID_Y, (sx - 1) * _GRID_X, b, h, w)
-    oy = torch.arange(h, dtype=F64)[:, None].expand(h, w)
-    ox = torch.arange(w, dtype=F64)[None, :].expand(h, w)
-    y = (oy + sy * _GRID_Y[:, None, None]).expand(b, 9, h, w)
-    xx = (ox + sx * _GRID_X[:, None, None]).expand(b, 9, h, w)
-    ref = _dense_reference(x, weight, y, xx, torch.ones(b, 9, h, w, dtype=F64))
-    return _max_abs(deform_conv2d(x, offset, weight, padding=1), ref)
+    """Odd kernels with 'same' padding, offsets (s − 1)·p_n, s in 0.25–3 per axis or for both.
 
-
-def deformable_sampling(gen: torch.Generator) -> float:
-    """Random offsets N(0, 3²) and masks against the dense form of Eq. (2)–(4)."""
-    x, weight = _instance(gen)
-    b, _, h, w = x.shape
-    offset = 3 * torch.randn(b, 18, h, w, generator=gen, dtype=F64)
-    mask = torch.rand(b, 9, h, w, generator=gen, dtype=F64)
-    oy = torch.arange(h, dtype=F64)[:, None]
-    ox = torch.arange(w, dtype=F64)[None, :]
-    y = oy + _GRID_Y[:, None, None] + offset[:, 0::2]
-    xx = ox + _GRID_X[:, None, None] + offset[:, 1::2]
-    ours = deform_conv2d(x, offset, weight, padding=1, mask=mask)
-    return _max_abs(ours, _dense_reference(x, weight, y, xx, mask))
+    dcn.fig1c.scale-aspect: against the convolution of the input resampled explicitly on the
+    scaled (or stretched) grid.
+    """
+    config = random_same_padding_config(gen)
+    t = config.tensors(gen)
+    sy = uniform(gen, 0.25, 3.0)
+    sx = sy if coin(gen) else uniform(gen, 0.25, 3.0)
+    py, px = centred_grid(config.kernel)
+    offset = grid_offset(config, (sy - 1) * py, (sx - 1) * px)
+    ours = deform_conv2d(t["input"], offset, t["weight"], t["bias"], padding=config.padding)
+    return _max_abs(ours, _resampled_conv(config, t, sy, sx))
 
 
 def bilinear_partition(gen: torch.Generator) -> float:
-    """max(|Σ_q G(q, p) − 1|, −min G) over random points inside random maps."""
-    h, w = (int(v) for v in torch.randint(1, 13, (2,), generator=gen))
+    """64 points in a map of 1–12 × 1–12 pixels (a third on integral positions) and its corners.
+
+    dcn.eq4.bilinear-weights: the largest of |Σ_q G(q, p) − 1|, −min G(q, p), and the number of
+    non-zero weights beyond four at any point.
+    """
+    h, w = randint(gen, 1, 12), randint(gen, 1, 12)
     p = torch.rand(64, 2, generator=gen, dtype=F64) * torch.tensor([h - 1, w - 1], dtype=F64)
-    weights = bilinear_weights(p[:, 0], p[:, 1], h, w)
-    return max(float((weights.sum((1, 2)) - 1).abs().max()), float(-weights.min()))
+    on_grid = torch.rand(64, generator=gen) < 1 / 3
+    p[on_grid] = p[on_grid].round()
+    corners = torch.tensor([[0, 0], [0, w - 1], [h - 1, 0], [h - 1, w - 1]], dtype=F64)
+    p = torch.cat([p, corners])  # [68, 2]
+    weights = bilinear_weights(p[:, 0], p[:, 1], h, w)  # [68, h, w]
+    beyond_four = int(((weights > 0).sum((1, 2)) - 4).clamp(min=0).max())
+    return max(
+        float((weights.sum((1, 2)) - 1).abs().max()), float(-weights.min()), float(beyond_four)
+    )
+
+
+def deformable_sampling(gen: torch.Generator) -> float:
+    """Random convolutions (maps ≤ 6), offsets N(0, 3²) across and beyond the border, masks or none.
+
+    dcn.eq2.deformable-sampling: the vectorised operator against Eq. (2)–(4) written as loops
+    (:func:`~implementations.dcn.loop_reference.deform_conv2d_loops`).
+    """
+    config = random_conv_config(gen, max_size=6)
+    t = config.tensors(gen, offset_scale=3.0)
+    mask = t["mask"] if coin(gen) else None
+    ours = deform_conv2d(
+        t["input"], t["offset"], t["weight"], t["bias"], mask=mask, **config.conv_args()
+    )
+    ref = deform_conv2d_loops(
+        t["input"],
+        t["offset"],
+        t["weight"],
+        t["bias"],
+        config.stride,
+        config.padding,
+        config.dilation,
+        mask,
+    )
+    return _max_abs(ours, ref)
 
 
 def gradients(gen: torch.Generator, entries: int = 12) -> float:
-    """Autograd against central differences for input, offset, weight and mask (off-integer).
+    """Random small convolutions (kernel ≤ 2, maps ≤ 5), masks or none, offsets off integers.
 
-    ``entries`` random elements of each tensor are perturbed (the property test runs the full
-    ``gradcheck``).
+    dcn.eq2.gradients: autograd against central differences of Σ out·g for ``entries`` random
+    elements of input, offset, weight, bias and mask (the property test
+    ``test_dcn_eq2_gradcheck`` also runs the full ``gradcheck``).
     """
-    x = torch.randn(1, 2, 4, 4, generator=gen, dtype=F64)
-    weight = torch.randn(2, 2, 3, 3, generator=gen, dtype=F64)
-    whole = torch.randint(-2, 2, (1, 18, 4, 4), generator=gen).to(F64)
-    offset = whole + 0.1 + 0.8 * torch.rand(1, 18, 4, 4, generator=gen, dtype=F64)
-    mask = torch.rand(1, 9, 4, 4, generator=gen, dtype=F64)
-    inputs = [t.clone().requires_grad_() for t in (x, offset, weight, mask)]
-    grad_out = torch.randn(1, 2, 4, 4, generator=gen, dtype=F64)
+    config = random_conv_config(gen, max_size=5, max_kernel=2)
+    t = config.tensors(gen, away_from_integers=True)
+    names = ["input", "offset", "weight", "bias"] + (["mask"] if coin(gen) else [])
+    h_out, w_out = config.out_size
+    grad_out = torch.randn(
+        config.batch, config.out_channels, h_out, w_out, generator=gen, dtype=F64
+    )
 
-    def loss(a: Tensor, o: Tensor, wt: Tensor, m: Tensor) -> Tensor:
-        return (deform_conv2d(a, o, wt, padding=1, mask=m) * grad_out).sum()
+    def loss(args: dict[str, Tensor]) -> Tensor:
+        return (deform_conv2d(**args, **config.conv_args()) * grad_out).sum()
 
-    loss(*inputs).backward()
+    inputs = {k: t[k].clone().requires_grad_() for k in names}
+    loss(inputs).backward()
     worst, eps = 0.0, 1e-6
-    for k, t in enumerate(inputs):
-        flat = t.detach().flatten()
+    for name, tensor in inputs.items():
+        assert tensor.grad is not None
+        flat = tensor.detach().flatten()
         for i in torch.randperm(flat.numel(), generator=gen)[:entries].tolist():
-            args = [u.detach() for u in inputs]
+            args = {k: v.detach() for k, v in inputs.items()}
             plus, minus = flat.clone(), flat.clone()
             plus[i] += eps
             minus[i] -= eps
-            args[k] = plus.view_as(t)
-            up = loss(*args)
-            args[k] = minus.view_as(t)
-            numeric = float(up - loss(*args)) / (2 * eps)
-            worst = max(worst, abs(numeric - float(t.grad.flatten()[i])))
+            args[name] = plus.view_as(tensor)
+            up = loss(args)
+            args[name] = minus.view_as(tensor)
+            numeric = float(up - loss(args)) / (2 * eps)
+            worst = max(worst, abs(numeric - float(tensor.grad.flatten()[i])))
     return worst
 
 
+def torchvision_peer(gen: torch.Generator, dtype: torch.dtype = torch.float32) -> float:
+    """Random convolutions (maps ≤ 10) in float32, masks or none, offsets off integers.
+
+    dcn.eq2.torchvision-peer: the largest relative difference to
+    ``torchvision.ops.deform_conv2d`` in the output and in the gradients for input, offset,
+    weight, bias and mask. Offsets keep their fractional parts in [0.1, 0.9] and reach up to 3
+    pixels past every border: at integral positions the two pick different one-sided
+    derivatives. ``dtype`` float64 gives the float64 comparison of the property tests.
+    """
+    from torchvision.ops import deform_conv2d as peer
+
+    config = random_conv_config(gen, max_size=10)
+    t = config.tensors(gen, dtype, away_from_integers=True)
+    names = ["input", "offset", "weight", "bias"] + (["mask"] if coin(gen) else [])
+    h_out, w_out = config.out_size
+    grad = torch.randn(config.batch, config.out_channels, h_out, w_out, generator=gen, dtype=dtype)
+    results = []
+    for fn in (deform_conv2d, peer):
+        args = {k: t[k].clone().requires_grad_() for k in names}
+        out = fn(**args, **config.conv_args())
+        out.backward(grad)
+        results.append([out.detach()] + [args[k].grad for k in names])
+    return max(_relative(ours, ref) for ours, ref in zip(*results, strict=True))
+
+
 def zero_init_module(gen: torch.Generator) -> float:
-    x, _ = _instance(gen)
-    torch.manual_seed(int(torch.randint(0, 2**31 - 1, (1,), generator=gen)))
-    layer = DeformConv2d(4, 3, 3, padding=1).double()
-    return _max_abs(layer(x), F.conv2d(x, layer.weight, layer.bias, padding=1))
+    """New DeformConv2d layers of random configurations, their weights seeded from the instance.
 
-
-def _boxes(gen: torch.Generator, h: int, w: int, n: int = 4) -> Tensor:
-    corner = torch.rand(n, 2, generator=gen, dtype=F64) * torch.tensor([w, h], dtype=F64) - 1
-    size = torch.rand(n, 2, generator=gen, dtype=F64) * torch.tensor([w, h], dtype=F64) + 0.5
-    index = torch.randint(0, 2, (n, 1), generator=gen).to(F64)
-    return torch.cat([index, corner, corner + size], dim=1)
+    dcn.sec2.zero-init-module: the largest of |layer(x) − F.conv2d(x) with the layer's weights|
+    and of the offset branch's parameters (zero at the start); infinite when the offset branch
+    receives no gradient.
+    """
+    config = random_conv_config(gen)
+    x = config.tensors(gen)["input"]
+    with torch.random.fork_rng(devices=[]):  # the layer's initialisation leaves no trace
+        torch.manual_seed(randint(gen, 0, 2**31 - 1))
+        layer = DeformConv2d(
+            config.channels,
+            config.out_channels,
+            config.kernel,
+            groups=config.groups,
+            offset_groups=config.offset_groups,
+            **config.conv_args(),
+        ).double()
+    out = layer(x)
+    ref = F.conv2d(x, layer.weight, layer.bias, groups=config.groups, **config.conv_args())
+    out.square().sum().backward()
+    if layer.conv_offset.weight.grad is None:
+        return math.inf
+    branch = max(float(p.detach().abs().max()) for p in layer.conv_offset.parameters())
+    return max(_max_abs(out, ref), branch)
 
 
 def roi_align_zero_offset(gen: torch.Generator) -> float:
-    try:
-        from torchvision.ops import roi_align
-    except ImportError:
-        return math.nan
-    x, _ = _instance(gen)
-    boxes = _boxes(gen, *x.shape[-2:])
-    ours = deform_roi_pool(x, boxes, None, output_size=3, sampling_ratio=2)
-    return _max_abs(ours, roi_align(x, boxes, 3, 1.0, 2, aligned=True))
+    """Random maps, bins, scales, sampling ratios and boxes (some past the border), Δp̂ = 0.
+
+    dcn.eq5.zero-offset-roi-align: Eq. (5) against ``torchvision.ops.roi_align`` (aligned=True,
+    same sampling ratio): the average of bilinear samples over each bin.
+    """
+    from torchvision.ops import roi_align
+
+    case = random_roi_case(gen)
+    zero = torch.zeros_like(case.offset)
+    ours = deform_roi_pool(case.input, case.boxes, zero, **case.pool_args())
+    return _max_abs(ours, roi_align(case.input, case.boxes, aligned=True, **case.pool_args()))
 
 
 def ps_zero_offset(gen: torch.Generator) -> float:
-    try:
-        from torchvision.ops import ps_roi_align
-    except ImportError:
-        return math.nan
-    x, _ = _instance(gen)
-    boxes = _boxes(gen, *x.shape[-2:])
-    ours = deform_ps_roi_pool(x, boxes, None, output_size=2, sampling_ratio=0)
-    return _max_abs(ours, ps_roi_align(x, boxes, 2, 1.0, 0))
+    """Random maps, bins, scales, sampling ratios and boxes (some past the border), Δp̂ = 0.
+
+    dcn.sec2-2.ps-zero-offset: deformable PS RoI pooling against R-FCN's position-sensitive
+    pooling (``torchvision.ops.ps_roi_align``).
+    """
+    from torchvision.ops import ps_roi_align
+
+    case = random_roi_case(gen)
+    ours = deform_ps_roi_pool(case.input, case.boxes, None, **case.pool_args())
+    return _max_abs(ours, ps_roi_align(case.input, case.boxes, **case.pool_args()))
 
 
 def bin_shift(gen: torch.Generator) -> float:
-    """Each bin against the same bin of the zero-offset pooling of the moved box."""
-    x, _ = _instance(gen)
-    boxes = _boxes(gen, *x.shape[-2:])
-    offset = torch.randn(len(boxes), 2, 2, 2, generator=gen, dtype=F64)
-    ours = deform_roi_pool(x, boxes, offset, output_size=2, sampling_ratio=2, gamma=0.1)
+    """Random RoI cases, Δp̂ ~ N(0, 1), γ in {0.05, 0.1, 0.3}, plain or position-sensitive.
+
+    dcn.eq6.bin-shift: each bin against the same bin of the zero-offset pooling of the box moved
+    by γ·Δp̂_ij ∘ (w, h). The sampling ratio is fixed (1–3): the adaptive one, ⌈box / bins⌉, is
+    computed from the moved box's corners, whose rounding could tip it to another integer.
+    """
+    case = random_roi_case(gen)
+    gamma = choice(gen, (0.05, 0.1, 0.3))
+    pool = deform_ps_roi_pool if coin(gen) else deform_roi_pool
+    args = {**case.pool_args(), "sampling_ratio": max(case.sampling_ratio, 1)}
+    ours = pool(case.input, case.boxes, case.offset, gamma=gamma, **args)
+    boxes = case.boxes
+    w = boxes[:, 3] - boxes[:, 1]  # the box size in image pixels
+    h = boxes[:, 4] - boxes[:, 2]
+    ph, pw = case.output_size
     worst = 0.0
-    size = torch.stack((boxes[:, 3] - boxes[:, 1], boxes[:, 4] - boxes[:, 2]), dim=1)
-    for i in range(2):
-        for j in range(2):
-            shift = 0.1 * offset[:, :, i, j] * size  # (x, y) per box
-            moved = boxes + torch.cat([torch.zeros(len(boxes), 1, dtype=F64), shift, shift], 1)
-            ref = deform_roi_pool(x, moved, None, output_size=2, sampling_ratio=2)
+    for i in range(ph):
+        for j in range(pw):
+            moved = boxes.clone()
+            moved[:, [1, 3]] += (gamma * case.offset[:, 0, i, j] * w)[:, None]
+            moved[:, [2, 4]] += (gamma * case.offset[:, 1, i, j] * h)[:, None]
+            ref = pool(case.input, moved, None, **args)
             worst = max(worst, _max_abs(ours[..., i, j], ref[..., i, j]))
     return worst
 
 
 def zero_init_roi_modules(gen: torch.Generator) -> float:
-    try:
-        from torchvision.ops import ps_roi_align, roi_align
-    except ImportError:
-        return math.nan
-    x, _ = _instance(gen)
-    boxes = _boxes(gen, *x.shape[-2:])
-    plain = DeformRoIPool(4, output_size=2, sampling_ratio=2).double()
-    ps = DeformPSRoIPool(4, output_size=2, sampling_ratio=2).double()
+    """New DeformRoIPool and DeformPSRoIPool modules on random RoI cases.
+
+    dcn.sec2-2.zero-init-modules: the largest of their differences to ``roi_align`` /
+    ``ps_roi_align`` and of their offset branches' parameters (zero at the start); infinite
+    when an offset branch receives no gradient.
+    """
+    from torchvision.ops import ps_roi_align, roi_align
+
+    case = random_roi_case(gen)
+    x = case.input.clone().requires_grad_()
+    channels = x.shape[1]
+    with torch.random.fork_rng(devices=[]):  # the layers' initialisation leaves no trace
+        plain = DeformRoIPool(channels, **case.pool_args()).double()
+        ps = DeformPSRoIPool(channels, **case.pool_args()).double()
+    out_plain, out_ps = plain(x, case.boxes), ps(x, case.boxes)
+    (out_plain.square().sum() + out_ps.square().sum()).backward()
+    branches = (plain.offset_fc, ps.conv_offset)
+    if any(b.weight.grad is None for b in branches):
+        return math.inf
     return max(
-        _max_abs(plain(x, boxes), roi_align(x, boxes, 2, 1.0, 2, aligned=True)),
-        _max_abs(ps(x, boxes), ps_roi_align(x, boxes, 2, 1.0, 2)),
+        _max_abs(out_plain, roi_align(x, case.boxes, aligned=True, **case.pool_args())),
+        _max_abs(out_ps, ps_roi_align(x, case.boxes, **case.pool_args())),
+        *(float(p.detach().abs().max()) for b in branches for p in b.parameters()),
     )
 
 
 def dilation_definition(gen: torch.Generator) -> float:
-    d = int(torch.randint(1, 5, (1,), generator=gen))
-    offset = _grid_offset((d - 1) * _GRID_Y, (d - 1) * _GRID_X, 2, 3, 3)
-    return float((effective_dilation(offset, 3) - d).abs().max())
+    """Odd kernels of 3 or more positions ('same' padding), offsets (d − 1)·p_n for d = 1 … 4.
 
-
-def torchvision_peer(gen: torch.Generator) -> float:
-    """Largest relative difference to torchvision (float32) in the output and every gradient."""
-    try:
-        from torchvision.ops import deform_conv2d as peer
-    except ImportError:
-        return math.nan
-    x, weight = (t.float() for t in _instance(gen))
-    b, _, h, w = x.shape
-    offset = 3 * torch.randn(b, 18, h, w, generator=gen)
-    mask = torch.rand(b, 9, h, w, generator=gen)
-    grad = torch.randn(b, weight.shape[0], h, w, generator=gen)
-    results = []
-    for fn in (deform_conv2d, peer):
-        args = [t.clone().requires_grad_() for t in (x, offset, weight, mask)]
-        out = fn(args[0], args[1], args[2], padding=1, mask=args[3])
-        out.backward(grad)
-        results.append([out.detach()] + [a.grad for a in args])
-    return max(
-        float((ours - ref).abs().max() / ref.abs().max().clamp(min=1e-30))
-        for ours, ref in zip(*results, strict=True)
-    )
-
-
-#: claim id -> (check, what the instances are)
-CHECKS: dict[str, tuple[Callable[[torch.Generator], float], str]] = {
-    "dcn.eq1.zero-offset-conv": (zero_offset_conv, "3×3 conv, padding 1"),
-    "dcn.eq2.integer-shift": (integer_shift, "3×3 conv, shifts −3..3"),
-    "dcn.fig1c.atrous-special-case": (atrous, "3×3 conv, d = 1..3"),
-    "dcn.fig1c.scale-aspect": (scale_aspect, "3×3 conv, scales 0.25–3 per axis"),
-    "dcn.eq4.bilinear-weights": (bilinear_partition, "64 points in maps of 1–12 pixels"),
-    "dcn.eq2.deformable-sampling": (deformable_sampling, "offsets N(0, 3²), masks"),
-    "dcn.eq2.gradients": (gradients, "central differences, offsets off integers"),
-    "dcn.eq2.torchvision-peer": (torchvision_peer, "float32, offsets N(0, 3²), masks"),
-    "dcn.sec2.zero-init-module": (zero_init_module, "DeformConv2d(4, 3, 3, padding=1)"),
-    "dcn.eq5.zero-offset-roi-align": (roi_align_zero_offset, "3×3 bins, ratio 2"),
-    "dcn.sec2-2.ps-zero-offset": (ps_zero_offset, "2×2 bins, adaptive ratio"),
-    "dcn.eq6.bin-shift": (bin_shift, "2×2 bins, γ = 0.1, Δp̂ N(0, 1)"),
-    "dcn.sec2-2.zero-init-modules": (zero_init_roi_modules, "2×2 bins, ratio 2"),
-    "dcn.table2.dilation-definition": (dilation_definition, "3×3 kernel, d = 1..4"),
-}
+    dcn.table2.dilation-definition: the effective dilation (mean distance of adjacent sampling
+    locations) against d.
+    """
+    config = random_same_padding_config(gen, min_kernel_positions=2)
+    d = randint(gen, 1, 4)
+    py, px = centred_grid(config.kernel)
+    dil = effective_dilation(grid_offset(config, (d - 1) * py, (d - 1) * px), config.kernel)
+    return float((dil - d).abs().max())

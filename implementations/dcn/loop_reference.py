@@ -1,7 +1,8 @@
-"""Slow references for the deformable operators, written as plain loops over the equations.
+"""A slow reference for deformable convolution, written as plain loops over the equations.
 
 Nothing here is vectorised: each output value is the sum of Eq. (2) over kernel positions, and
-each sample is the four-neighbour sum of Eq. (3)–(4), read as zero outside the map.
+each sample is the four-neighbour sum of Eq. (3)–(4), read as zero outside the map. The identity
+check ``dcn.eq2.deformable-sampling`` compares the fast operator with it.
 """
 
 from __future__ import annotations

@@ -1,15 +1,23 @@
 """Dai et al., Deformable Convolutional Networks, ICCV 2017 (arXiv 1703.06211).
 
-Exact claims (the equations of Sec. 2 and the special cases of Fig. 1) are property tests in
-``tests/dcn``. The paper's accuracy and speed numbers come from VOC, Cityscapes and COCO with
-ResNet-101 on GPUs; the numbers below are from a third-party note on the paper (recorded in the
-project's paper notes), except where the paper's own text confirms them. The experiments in
+Exact claims (the equations of Sec. 2 and the special cases of Fig. 1) each name their check
+(:mod:`implementations.dcn.identity_checks`): the runner measures it in every run, and the
+property test in ``tests/dcn`` named by the claim calls it on the seeds hypothesis picks.
+
+The paper's accuracy and speed numbers come from VOC, Cityscapes and COCO with ResNet-101 on
+GPUs; the numbers below are from a third-party note on the paper (recorded in the project's
+paper notes), except where the paper's own text confirms them. The experiments in
 ``reproduce.py`` test the *orderings* those numbers support on real digits (MNIST test set) with
 random scale and rotation; absolute VOC/COCO numbers are recorded and marked "not run".
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import torch
+
+from implementations.dcn import identity_checks as checks
 from repro.claims import Claim, Paper
 
 SECONDARY = (
@@ -31,7 +39,15 @@ TABLE4_RFCN = {"params": (47.1, 49.5), "seconds": (0.143, 0.169)}
 TABLE5_RFCN = (30.8, 34.5)
 
 
-def _identity(cid: str, statement: str, source: str, metric: str, tol: float, test: str) -> Claim:
+def _identity(
+    cid: str,
+    statement: str,
+    source: str,
+    metric: str,
+    tol: float,
+    check: Callable[[torch.Generator], float],
+    test: str,
+) -> Claim:
     return Claim(
         id=cid,
         statement=statement,
@@ -42,6 +58,7 @@ def _identity(cid: str, statement: str, source: str, metric: str, tol: float, te
         confidence="confirmed",
         dataset=ANY,
         tolerance=tol,
+        check=check,
         test=test,
     )
 
@@ -54,6 +71,7 @@ IDENTITIES = (
         "Sec. 2.1, Eq. (1)–(2)",
         "max |difference| to F.conv2d (float64)",
         1e-10,
+        checks.zero_offset_conv,
         T + "test_dcn_deform_conv.py::test_dcn_eq1_zero_offset_is_conv2d",
     ),
     _identity(
@@ -62,6 +80,7 @@ IDENTITIES = (
         "Sec. 2.1, Eq. (2)",
         "max |difference| (float64)",
         1e-10,
+        checks.integer_shift,
         T + "test_dcn_deform_conv.py::test_dcn_eq2_integer_offset_is_shifted_conv",
     ),
     _identity(
@@ -70,6 +89,7 @@ IDENTITIES = (
         "Fig. 1(c)",
         "max |difference| to dilated F.conv2d (float64)",
         1e-10,
+        checks.atrous,
         T + "test_dcn_deform_conv.py::test_dcn_fig1c_atrous_special_case",
     ),
     _identity(
@@ -79,6 +99,7 @@ IDENTITIES = (
         "Fig. 1(c)",
         "max |difference| (float64)",
         1e-10,
+        checks.scale_aspect,
         T + "test_dcn_deform_conv.py::test_dcn_fig1c_scale_and_aspect_ratio",
     ),
     _identity(
@@ -86,8 +107,9 @@ IDENTITIES = (
         "Bilinear weights G(q, p) are non-negative, at most four non-zero, and sum to 1 inside "
         "the map",
         "Sec. 2.1, Eq. (3)–(4)",
-        "|Σ_q G(q, p) − 1|",
+        "largest of |Σ_q G(q, p) − 1|, −G, non-zero weights beyond four",
         1e-12,
+        checks.bilinear_partition,
         T + "test_dcn_deform_conv.py::test_dcn_eq4_bilinear_weights_partition_of_unity",
     ),
     _identity(
@@ -97,6 +119,7 @@ IDENTITIES = (
         "Sec. 2.1, Eq. (2)–(4)",
         "max |difference| to the loop reference (float64)",
         1e-10,
+        checks.deformable_sampling,
         T + "test_dcn_deform_conv.py::test_dcn_eq2_matches_loop_reference",
     ),
     _identity(
@@ -104,9 +127,10 @@ IDENTITIES = (
         "Gradients for input, offset, weight, bias and mask equal finite differences at "
         "non-integral sample positions",
         "Sec. 2.1, Eq. (2)–(4) (back-propagation, Eq. (7)–(8) of the arXiv version)",
-        "gradcheck (float64)",
+        "max |autograd − central difference| (float64; the test also runs gradcheck)",
         1e-6,
-        T + "test_dcn_deform_conv.py::test_dcn_eq2_gradcheck",
+        checks.gradients,
+        T + "test_dcn_deform_conv.py::test_dcn_eq2_gradients_match_central_differences",
     ),
     _identity(
         "dcn.eq2.torchvision-peer",
@@ -114,6 +138,7 @@ IDENTITIES = (
         "Sec. 2.1 (peer implementation)",
         "max relative difference, float32 (float64 ≤ 1e-10 in the test)",
         1e-4,
+        checks.torchvision_peer,
         T + "test_dcn_torchvision.py::test_dcn_eq2_matches_torchvision_outputs_and_gradients",
     ),
     _identity(
@@ -122,6 +147,7 @@ IDENTITIES = (
         "Sec. 2.1 and Sec. 3 (offsets initialised to zero)",
         "max |difference| to nn.Conv2d (float64)",
         1e-10,
+        checks.zero_init_module,
         T + "test_dcn_deform_conv.py::test_dcn_sec2_zero_initialised_module_is_plain_conv",
     ),
     _identity(
@@ -131,6 +157,7 @@ IDENTITIES = (
         "Sec. 2.2, Eq. (5)",
         "max |difference| to torchvision roi_align (float64)",
         1e-10,
+        checks.roi_align_zero_offset,
         T + "test_dcn_roi_pool.py::test_dcn_eq5_zero_offset_is_roi_align",
     ),
     _identity(
@@ -139,6 +166,7 @@ IDENTITIES = (
         "Sec. 2.2, 'Position-Sensitive (PS) RoI Pooling'",
         "max |difference| to torchvision ps_roi_align (float64)",
         1e-10,
+        checks.ps_zero_offset,
         T + "test_dcn_roi_pool.py::test_dcn_sec2_2_ps_zero_offset_is_ps_roi_align",
     ),
     _identity(
@@ -147,6 +175,7 @@ IDENTITIES = (
         "Sec. 2.2, Eq. (6)",
         "max |difference| to pooling of the moved box (float64)",
         1e-9,
+        checks.bin_shift,
         T + "test_dcn_roi_pool.py::test_dcn_eq6_offset_moves_each_bin",
     ),
     _identity(
@@ -155,6 +184,7 @@ IDENTITIES = (
         "Sec. 2.2 and Sec. 3",
         "max |difference| (float64)",
         1e-10,
+        checks.zero_init_roi_modules,
         T + "test_dcn_roi_pool.py::test_dcn_sec2_2_zero_initialised_modules_are_roi_align",
     ),
     _identity(
@@ -164,6 +194,7 @@ IDENTITIES = (
         "Table 2 caption, Sec. 4.1",
         "max |difference| (float64)",
         1e-12,
+        checks.dilation_definition,
         T + "test_dcn_deform_conv.py::test_dcn_table2_effective_dilation_of_atrous_offsets",
     ),
 )
@@ -173,25 +204,29 @@ def _gap(values: dict, a: object, b: object) -> float:
     return round(values[a] - values[b], 2)
 
 
+def _deform_last(cid: str, k: int) -> Claim:
+    """Table 1's claim for the last ``k`` conv layers made deformable."""
+    return Claim(
+        id=cid,
+        statement=(
+            f"Making the last {k} conv layer(s) deformable improves accuracy over the plain "
+            f"network (R-FCN VOC mAP@0.5 {TABLE1_RFCN[0]} → {TABLE1_RFCN[k]}; DeepLab mIoU "
+            f"{TABLE1_DEEPLAB[0]} → {TABLE1_DEEPLAB[k]})"
+        ),
+        source="Table 1",
+        metric="accuracy gap, deformable − plain (points)",
+        kind="ordering",
+        paper_value=_gap(TABLE1_RFCN, k, 0),
+        confidence="secondary",
+        confidence_note=SECONDARY,
+        dataset="PASCAL VOC 2007 test (R-FCN, ResNet-101)",
+    )
+
+
 EXPERIMENTS = (
-    *(
-        Claim(
-            id=f"dcn.table1.deform-last-{k}",
-            statement=(
-                f"Making the last {k} conv layer(s) deformable improves accuracy over the plain "
-                f"network (R-FCN VOC mAP@0.5 {TABLE1_RFCN[0]} → {TABLE1_RFCN[k]}; DeepLab mIoU "
-                f"{TABLE1_DEEPLAB[0]} → {TABLE1_DEEPLAB[k]})"
-            ),
-            source="Table 1",
-            metric="accuracy gap, deformable − plain (points)",
-            kind="ordering",
-            paper_value=_gap(TABLE1_RFCN, k, 0),
-            confidence="secondary",
-            confidence_note=SECONDARY,
-            dataset="PASCAL VOC 2007 test (R-FCN, ResNet-101)",
-        )
-        for k in (1, 2, 3)
-    ),
+    _deform_last("dcn.table1.deform-last-1", 1),
+    _deform_last("dcn.table1.deform-last-2", 2),
+    _deform_last("dcn.table1.deform-last-3", 3),
     Claim(
         id="dcn.table1.saturation",
         statement=(
