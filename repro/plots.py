@@ -49,7 +49,7 @@ def figure(
     return plt.subplots(nrows, ncols, figsize=figsize, squeeze=False, **kw)
 
 
-def wrap(text: str, ax: Axes, chars_per_inch: float = 14.0) -> str:
+def wrap(text: str, ax: Axes, chars_per_inch: float = 16.0) -> str:
     """``text`` wrapped to the width of ``ax`` so a title never runs off the figure."""
     fig = ax.get_figure()
     width_in = ax.get_position().width * fig.get_figwidth()
