@@ -92,7 +92,11 @@ def _str(x: bytes | str) -> str:
 
 
 def fingerprint() -> dict[str, Any]:
-    """Python, torch, CPU, threads, git commit and dirty flag, GPUs."""
+    """Python, torch, CPU, threads, load average, git commit and dirty flag, GPUs.
+
+    ``load_1min`` is the machine's 1-minute load average when the fingerprint is taken (at the
+    start of a run): timings taken above a load of about 0.5 on a 2-core machine are suspect.
+    """
     state = git_state()
     return {
         "python": platform.python_version(),
@@ -102,6 +106,7 @@ def fingerprint() -> dict[str, Any]:
         "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "threads": torch.get_num_threads(),
+        "load_1min": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
         "commit": state["commit"],
         "dirty": state["dirty"],
         "gpus": gpus(),

@@ -89,7 +89,12 @@ def paper_markdown(doc: dict[str, Any], plot: str | None = None) -> str:
         f"- Command: `{doc['command']}`",
         f"- Commit: `{doc['commit']}`{dirty}; date {doc['date']}; wall time {doc['seconds']:.0f} s",
         f"- Environment: Python {env['python']}, torch {env['torch']}, CPU {env['cpu']} "
-        f"({env['cores']} cores, {env['threads']} threads), GPUs: {gpus}",
+        f"({env['cores']} cores, {env['threads']} threads), GPUs: {gpus}"
+        + (
+            f"; load average {env['load_1min']} at the start"
+            if env.get("load_1min") is not None
+            else ""
+        ),
         "",
         "Paper values carry their source and how sure we are of them (confirmed from the paper "
         "or its authors' code / secondary / assumed). *Ours* is mean ± std over n seeds, an "
