@@ -17,6 +17,7 @@ import torch
 
 from implementations.gcn.layers import glorot_
 from implementations.gcn.propagation import renormalized_adjacency
+from repro import plots
 
 
 def untrained_embedding(
@@ -35,29 +36,22 @@ def untrained_embedding(
 
 
 def plot_karate_embedding(path: Path, seed: int = 0) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    """Appendix A's figure: the karate club graph beside the untrained GCN's embedding."""
     g = nx.karate_club_graph()
     z = untrained_embedding(g, seed=seed)
     communities = nx.community.greedy_modularity_communities(g)
     colour = np.zeros(g.number_of_nodes(), dtype=int)
     for i, members in enumerate(communities):
         colour[list(members)] = i
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.5))
+    fig, axes = plots.figure(1, 2, figsize=(10, 4.5))
+    left, right = axes[0]
     pos = nx.spring_layout(g, seed=seed)
     nx.draw(g, pos=pos, ax=left, node_color=colour, cmap="tab10", vmin=0, vmax=9, node_size=80)
-    left.set_title("Zachary's karate club (colour: modularity community)")
+    plots.title(left, "Zachary's karate club (colour: modularity community)")
     for u, v in g.edges():
         right.plot(*z[[u, v]].T, color="0.8", lw=0.5, zorder=1)
     right.scatter(z[:, 0], z[:, 1], c=colour, cmap="tab10", vmin=0, vmax=9, s=50, zorder=2)
-    right.set_title("Untrained 3-layer GCN, tanh, X = I (Appendix A)")
+    plots.title(right, "Untrained 3-layer GCN, tanh, X = I (Appendix A)")
     right.set_xlabel("output 1")
     right.set_ylabel("output 2")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return plots.save(fig, path)

@@ -3,6 +3,8 @@
 All functions take a scipy sparse adjacency ``A`` (N, N), symmetric, and return scipy CSR
 matrices (float32); :func:`to_torch_sparse` turns one into a torch sparse tensor. Degrees of zero
 (isolated nodes) give zero rows, as ``d^{-1/2} = inf`` is set to 0 in the authors' code.
+:func:`normalized_adjacency`, the symmetric normalisation every operator here is built from, also
+also takes a dense array.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 import torch
@@ -34,22 +37,42 @@ def _check_adjacency(adj: sp.spmatrix) -> sp.csr_matrix:
     return sp.csr_matrix(adj, dtype=np.float64)
 
 
-def _inv_sqrt_degree(adj: sp.csr_matrix) -> sp.dia_matrix:
-    deg = np.asarray(adj.sum(1)).ravel()
-    with np.errstate(divide="ignore"):
-        d = np.power(deg, -0.5)
-    d[~np.isfinite(d)] = 0.0
-    return sp.diags(d)
+def normalized_adjacency(
+    adj: np.ndarray | sp.spmatrix, dtype: npt.DTypeLike = np.float32
+) -> np.ndarray | sp.csr_matrix:
+    r"""The symmetric normalisation D^{-1/2} A D^{-1/2}, with D_ii = Σ_j A_ij.
 
+    .. math::
+        \hat{A}_{ij} = \frac{A_{ij}}{\sqrt{D_{ii}} \sqrt{D_{jj}}}
 
-def normalized_adjacency(adj: sp.spmatrix) -> sp.csr_matrix:
-    r"""D^{-1/2} A D^{-1/2}, with D_ii = Σ_j A_ij (no self-loops added).
+    This is the operator of Eq. (7) and of Table 3's first-order rows; applied to A + I_N it is
+    the renormalisation trick of Eq. (8) (:func:`renormalized_adjacency`). No self-loops are
+    added. A node of degree zero (isolated) gets a zero
+    row and column, as ``d^{-1/2} = inf`` is set to 0 in the authors' code. The products are
+    computed in float64 and the result is cast to ``dtype``.
 
-    This is the operator of Eq. (7) and of Table 3's first-order rows.
+    Args:
+        adj (ndarray or scipy sparse matrix [N, N]): the (weighted) adjacency, symmetric for a
+            symmetric result.
+        dtype: the dtype of the result (float32, as the layers' supports, by default).
+
+    Returns:
+        a dense ndarray for a dense ``adj``, a scipy CSR matrix for a sparse one.
     """
-    a = _check_adjacency(adj)
-    d = _inv_sqrt_degree(a)
-    return sp.csr_matrix(d @ a @ d, dtype=np.float32)
+    dense = isinstance(adj, np.ndarray)
+    if not (dense or sp.issparse(adj)):
+        raise TypeError(
+            f"adjacency must be a numpy array or a scipy sparse matrix, got {type(adj).__name__}"
+        )
+    a = np.asarray(adj, dtype=np.float64) if dense else _check_adjacency(adj)
+    if a.ndim != 2 or a.shape[0] != a.shape[1]:
+        raise ValueError(f"adjacency must be square (N, N), got shape {a.shape}")
+    deg = np.asarray(a.sum(axis=1), dtype=np.float64).ravel()
+    inv_sqrt = np.where(deg > 0, 1.0 / np.sqrt(np.where(deg > 0, deg, 1.0)), 0.0)
+    if dense:
+        return (inv_sqrt[:, None] * a * inv_sqrt[None, :]).astype(dtype)
+    d = sp.diags(inv_sqrt)
+    return sp.csr_matrix(d @ a @ d, dtype=dtype)
 
 
 def renormalized_adjacency(adj: sp.spmatrix) -> sp.csr_matrix:
@@ -99,6 +122,8 @@ def largest_laplacian_eigenvalue(adj: sp.spmatrix) -> float:
     if np.any(has_edge & ~odd_cycle):
         return 2.0
     lap = sp.eye(a.shape[0], format="csr") - normalized_adjacency(a).astype(np.float64)
+    if lap.count_nonzero() == 0:  # every node has a self-loop and no edge: L = 0 (ARPACK fails)
+        return 0.0
     v0 = np.random.default_rng(0).standard_normal(a.shape[0])
     return float(spla.eigsh(lap, k=1, which="LA", v0=v0, return_eigenvectors=False)[0])
 
