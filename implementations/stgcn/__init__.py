@@ -2,7 +2,7 @@
 ST-GCN unit with learnable edge importance, the network and its Table 1 variants."""
 
 from implementations.stgcn.block import STGCNBlock, TemporalConv
-from implementations.stgcn.graph import Graph, hop_distance, normalize_column, normalize_symmetric
+from implementations.stgcn.graph import Graph, hop_distance, normalize_column
 from implementations.stgcn.graph_conv import GraphConv, LocalGraphConv, aggregate, aggregate_matmul
 from implementations.stgcn.network import STGCN, BaselineTCN, scaled_widths
 
@@ -18,6 +18,5 @@ __all__ = [
     "aggregate_matmul",
     "hop_distance",
     "normalize_column",
-    "normalize_symmetric",
     "scaled_widths",
 ]

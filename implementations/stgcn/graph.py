@@ -27,6 +27,7 @@ from typing import Literal
 import numpy as np
 import torch
 
+from implementations.gcn import normalized_adjacency
 from repro.data.skeleton_layouts import Layout, get_layout
 
 Strategy = Literal["uniform", "distance", "spatial", "spatial_reference"]
@@ -55,14 +56,6 @@ def normalize_column(a: np.ndarray) -> np.ndarray:
     deg = a.sum(axis=0)
     inv = np.where(deg > 0, 1.0 / np.where(deg > 0, deg, 1.0), 0.0)
     return a * inv[None, :]
-
-
-def normalize_symmetric(a: np.ndarray) -> np.ndarray:
-    """The paper's Λ^-1/2 A Λ^-1/2 with Λ_ii = Σ_j A_ij; for a symmetric A the result is
-    symmetric with its spectrum in [−1, 1]. Isolated joints stay zero."""
-    deg = a.sum(axis=1)
-    inv = np.where(deg > 0, 1.0 / np.sqrt(np.where(deg > 0, deg, 1.0)), 0.0)
-    return inv[:, None] * a * inv[None, :]
 
 
 class Graph:
@@ -112,8 +105,10 @@ class Graph:
         self.hop = hop_distance(v, self.layout.edges, max_hop)
         hops = range(0, max_hop + 1, dilation)
         neighbourhood = np.isin(self.hop, list(hops)).astype(np.float64)
-        norm = normalize_column if normalization == "column" else normalize_symmetric
-        self.full = norm(neighbourhood)
+        if normalization == "column":
+            self.full = normalize_column(neighbourhood)
+        else:  # the paper's Λ^-1/2 A Λ^-1/2, GCN's symmetric normalisation
+            self.full = normalized_adjacency(neighbourhood, dtype=np.float64)
         self.A = self._partition(hops)
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from implementations.stgcn import identity_checks
 from repro.claims import Claim, Paper
 
 #: Table 1 (ablation on Kinetics-skeleton, top-1 %), one entry per row we reproduce.
@@ -83,27 +84,23 @@ def _gap(a: str, b: str) -> float:
     return round(KINETICS_TOP1[a] - KINETICS_TOP1[b], 1)
 
 
-def _ordering_claims() -> tuple[Claim, ...]:
-    claims = []
-    for key, name in DATASETS.items():
-        for what, a, b, statement in ORDERINGS:
-            claims.append(
-                Claim(
-                    id=f"stgcn.table1.{what}-{key}",
-                    statement=f"{statement} (judged on {name}, cross-subject)",
-                    source=(f"Table 1: {a} {KINETICS_TOP1[a]} vs {b} {KINETICS_TOP1[b]} top-1"),
-                    metric="top-1 accuracy gap (percentage points)",
-                    kind="ordering",
-                    paper_value=_gap(a, b),
-                    confidence="secondary",
-                    confidence_note=TABLE1_NOTE,
-                    dataset=KINETICS,
-                )
-            )
-    return tuple(claims)
+def _ordering(claim_id: str) -> Claim:
+    """One Table 1 ordering judged on one of our datasets; ``claim_id`` is
+    ``stgcn.table1.<what>-<dataset key>`` with ``what`` an entry of :data:`ORDERINGS`."""
+    what, key = claim_id.removeprefix("stgcn.table1.").rsplit("-", 1)
+    a, b, statement = next((a, b, st) for w, a, b, st in ORDERINGS if w == what)
+    return Claim(
+        id=claim_id,
+        statement=f"{statement} (judged on {DATASETS[key]}, cross-subject)",
+        source=(f"Table 1: {a} {KINETICS_TOP1[a]} vs {b} {KINETICS_TOP1[b]} top-1"),
+        metric="top-1 accuracy gap (percentage points)",
+        kind="ordering",
+        paper_value=_gap(a, b),
+        confidence="secondary",
+        confidence_note=TABLE1_NOTE,
+        dataset=KINETICS,
+    )
 
-
-_T = "tests/stgcn/"
 
 CLAIMS: tuple[Claim, ...] = (
     Claim(
@@ -117,7 +114,8 @@ CLAIMS: tuple[Claim, ...] = (
         confidence="confirmed",
         dataset="random inputs",
         tolerance=1e-5,
-        test=_T + "test_stgcn_network.py::test_stgcn_sec3_edge_importance_ones_matches_plain",
+        test="tests/stgcn/test_stgcn_network.py::test_stgcn_sec3_edge_importance_ones_matches_plain",
+        check=identity_checks.edge_importance_ones,
     ),
     Claim(
         id="stgcn.sec3.partitions-sum",
@@ -130,7 +128,8 @@ CLAIMS: tuple[Claim, ...] = (
         confidence="confirmed",
         dataset="openpose, ntu-rgb+d and kinect-v1 graphs",
         tolerance=1e-12,
-        test=_T + "test_stgcn_graph.py::test_stgcn_sec3_partitions_sum_to_neighbourhood",
+        test="tests/stgcn/test_stgcn_graph.py::test_stgcn_sec3_partitions_sum_to_neighbourhood",
+        check=identity_checks.partitions_sum,
     ),
     Claim(
         id="stgcn.sec3.joint-permutation",
@@ -143,7 +142,8 @@ CLAIMS: tuple[Claim, ...] = (
         confidence="confirmed",
         dataset="random inputs",
         tolerance=1e-4,
-        test=_T + "test_stgcn_network.py::test_stgcn_sec3_joint_permutation_equivariance",
+        test="tests/stgcn/test_stgcn_network.py::test_stgcn_sec3_joint_permutation_equivariance",
+        check=identity_checks.joint_permutation,
     ),
     Claim(
         id="stgcn.sec3.temporal-stride",
@@ -155,7 +155,8 @@ CLAIMS: tuple[Claim, ...] = (
         confidence="confirmed",
         dataset="random inputs",
         tolerance=0.0,
-        test=_T + "test_stgcn_network.py::test_stgcn_sec3_temporal_stride",
+        test="tests/stgcn/test_stgcn_network.py::test_stgcn_sec3_temporal_stride",
+        check=identity_checks.temporal_stride,
     ),
     Claim(
         id="stgcn.eq10.symmetric-normalization",
@@ -168,9 +169,19 @@ CLAIMS: tuple[Claim, ...] = (
         confidence="confirmed",
         dataset="openpose, ntu-rgb+d and kinect-v1 graphs",
         tolerance=1e-10,
-        test=_T + "test_stgcn_graph.py::test_stgcn_eq10_symmetric_normalization",
+        test="tests/stgcn/test_stgcn_graph.py::test_stgcn_eq10_symmetric_normalization",
+        check=identity_checks.symmetric_normalization,
     ),
-    *_ordering_claims(),
+    _ordering("stgcn.table1.spatial-vs-distance-msr"),
+    _ordering("stgcn.table1.distance-vs-uniform-msr"),
+    _ordering("stgcn.table1.edge-importance-msr"),
+    _ordering("stgcn.table1.local-vs-uniform-msr"),
+    _ordering("stgcn.table1.stgcn-vs-tcn-msr"),
+    _ordering("stgcn.table1.spatial-vs-distance-utk"),
+    _ordering("stgcn.table1.distance-vs-uniform-utk"),
+    _ordering("stgcn.table1.edge-importance-utk"),
+    _ordering("stgcn.table1.local-vs-uniform-utk"),
+    _ordering("stgcn.table1.stgcn-vs-tcn-utk"),
 )
 
 PAPER = Paper(

@@ -65,8 +65,7 @@ def _bone_lengths(data):
 
 
 def test_msr_action3d(dataset):
-    dataset("skeleton")
-    data = load_msr_action3d()
+    data = load_msr_action3d(dataset("skeleton").parent)
     assert len(data) == 557 and data.layout == "kinect-v1" and len(data.classes) == 20
     assert all(s.shape[1:] == (20, 3) and s.dtype == np.float32 for s in data.sequences)
     train, test = data.cross_subject()
@@ -80,8 +79,7 @@ def test_msr_action3d(dataset):
 
 
 def test_utkinect(dataset):
-    dataset("skeleton")
-    data = load_utkinect()
+    data = load_utkinect(dataset("skeleton").parent)
     assert len(data) == 199 and len(data.classes) == 10
     train, test = data.cross_subject()
     assert (len(train), len(test)) == (100, 99)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 import torch
@@ -22,92 +20,44 @@ from implementations.stgcn import (
     aggregate_matmul,
     scaled_widths,
 )
+from implementations.stgcn.paper import PAPER
+from repro.experiment import deviation
 
 SMALL = scaled_widths(8)
-
-
-def _grads(model):
-    return {n: p.grad.clone() for n, p in model.named_parameters() if "edge_importance" not in n}
+EDGE_IMPORTANCE = PAPER.claim("stgcn.sec3.edge-importance-ones")
+PERMUTATION = PAPER.claim("stgcn.sec3.joint-permutation")
+STRIDE = PAPER.claim("stgcn.sec3.temporal-stride")
 
 
 @settings(max_examples=5, deadline=None)
-@given(
-    st.sampled_from(["openpose", "ntu-rgb+d", "kinect-v1"]),
-    st.sampled_from(["uniform", "distance", "spatial", "spatial_reference"]),
-    st.integers(0, 2**16),
-)
-def test_stgcn_sec3_edge_importance_ones_matches_plain(layout, strategy, seed):
+@given(seed=st.integers(0, 2**32 - 1))
+def test_stgcn_sec3_edge_importance_ones_matches_plain(seed):
     """stgcn.sec3.edge-importance-ones: with M = 1 the outputs and the gradients of every
     shared weight equal those of ST-GCN without M."""
-    torch.manual_seed(seed)
-    with_m = STGCN(4, layout, strategy, edge_importance=True, widths=SMALL)
-    plain = STGCN(4, layout, strategy, edge_importance=False, widths=SMALL)
-    state = {k: v for k, v in with_m.state_dict().items() if "edge_importance" not in k}
-    plain.load_state_dict(state)
-    x = torch.randn(3, 3, 12, with_m.num_joints, 2)
-    ys = []
-    for model in (with_m, plain):
-        y = model(x)
-        y.square().sum().backward()
-        ys.append(y.detach())
-    torch.testing.assert_close(ys[0], ys[1], atol=1e-5, rtol=1e-5)
-    g_m, g_p = _grads(with_m), _grads(plain)
-    assert g_m.keys() == g_p.keys()
-    for name in g_p:
-        torch.testing.assert_close(g_m[name], g_p[name], atol=1e-5, rtol=1e-4, msg=name)
-    # and M itself receives a gradient, so it can learn
-    assert any(float(b.edge_importance.grad.abs().sum()) > 0 for b in with_m.blocks)
+    assert deviation(EDGE_IMPORTANCE, seed) <= EDGE_IMPORTANCE.tolerance
 
 
-def _permuted_state(model: STGCN, perm: torch.Tensor) -> dict[str, torch.Tensor]:
-    """The state of ``model`` with joint i relabelled as joint inv[i] (new joint j is old
-    perm[j]): A, M and the per-joint data BN are permuted; other weights are shared."""
-    c = model.in_channels
-    out = {}
-    for k, v in model.state_dict().items():
-        if k.endswith(".A") or k.endswith(".edge_importance"):
-            v = v[:, perm][:, :, perm]
-        elif k.startswith("data_bn.") and v.dim() == 1:
-            v = v.view(-1, c)[perm].reshape(-1)  # (V*C,) ordered joint-major
-        out[k] = v
-    return out
+def test_edge_importance_receives_gradient():
+    """M itself receives a gradient, so it can learn."""
+    torch.manual_seed(0)
+    model = STGCN(4, "kinect-v1", edge_importance=True, widths=SMALL)
+    model(torch.randn(3, 3, 12, 20, 1)).square().sum().backward()
+    assert all(float(b.edge_importance.grad.abs().sum()) > 0 for b in model.blocks)
 
 
 @settings(max_examples=5, deadline=None)
-@given(
-    st.sampled_from(["openpose", "ntu-rgb+d", "kinect-v1"]),
-    st.sampled_from(["uniform", "distance", "spatial"]),
-    st.integers(0, 2**16),
-)
-def test_stgcn_sec3_joint_permutation_equivariance(layout, strategy, seed):
+@given(seed=st.integers(0, 2**32 - 1))
+def test_stgcn_sec3_joint_permutation_equivariance(seed):
     """stgcn.sec3.joint-permutation: relabelling joints by a permutation (A, M and the data
     BN permuted with them) permutes the features and leaves the pooled output unchanged."""
-    torch.manual_seed(seed)
-    model = STGCN(5, layout, strategy, edge_importance=True, widths=SMALL).eval()
-    with torch.no_grad():
-        for b in model.blocks:  # a non-trivial M, so that its permutation matters
-            b.edge_importance.uniform_(0.5, 1.5)
-        model.data_bn.running_mean.normal_()
-    v = model.num_joints
-    perm = torch.randperm(v, generator=torch.Generator().manual_seed(seed))
-    relabelled = STGCN(5, layout, strategy, edge_importance=True, widths=SMALL).eval()
-    relabelled.load_state_dict(_permuted_state(model, perm))
-    x = torch.randn(2, 3, 12, v, 2)
-    with torch.no_grad():
-        f, fp = model.features(x, pooled=False), relabelled.features(x[:, :, :, perm], pooled=False)
-        torch.testing.assert_close(fp, f[..., perm], atol=1e-4, rtol=1e-4)
-        torch.testing.assert_close(relabelled(x[:, :, :, perm]), model(x), atol=1e-4, rtol=1e-4)
+    assert deviation(PERMUTATION, seed) <= PERMUTATION.tolerance
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.integers(1, 40), st.sampled_from([1, 3, 9]), st.sampled_from([1, 2]))
-def test_stgcn_sec3_temporal_stride(t, kernel, stride):
+@given(seed=st.integers(0, 2**32 - 1))
+def test_stgcn_sec3_temporal_stride(seed):
     """stgcn.sec3.temporal-stride: T is kept at stride 1 and becomes ceil(T / 2) at stride 2."""
-    tcn = TemporalConv(4, kernel, stride)
-    assert tcn(torch.randn(2, 4, t, 5)).shape == (2, 4, math.ceil(t / stride), 5)
-    a = Graph("kinect-v1").tensor()
-    block = STGCNBlock(3, 4, a, stride, kernel)
-    assert block(torch.randn(2, 3, t, 20)).shape == (2, 4, math.ceil(t / stride), 20)
+    assert deviation(STRIDE, seed) <= STRIDE.tolerance
 
 
 def _aggregate_loops(y: np.ndarray, a: np.ndarray) -> np.ndarray:
