@@ -101,6 +101,8 @@ class Claim:
             raise ValueError(f"claim {self.id}: a {self.kind} claim needs a tolerance")
         if self.kind == "ordering" and self.paper_value in (None, 0):
             raise ValueError(f"claim {self.id}: an ordering claim needs the paper's signed gap")
+        if self.kind == "identity" and (self.check is None or self.test is None):
+            raise ValueError(f"claim {self.id}: an identity claim names its check and its test")
         if self.kind != "identity" and self.check is not None:
             raise ValueError(f"claim {self.id}: only identity claims have a check function")
         if self.confidence == "secondary" and not self.confidence_note:

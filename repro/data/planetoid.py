@@ -250,4 +250,3 @@ def fetch(
                 raise
             tmp.replace(target)
     return dest
-

@@ -45,7 +45,8 @@ def test_gcn_eq8_spectrum(seed):
 def test_gcn_eq7_chebyshev_first_order(seed):
     """gcn.eq7.chebyshev-first-order: K = 1, λ_max = 2, θ = θ'_0 = −θ'_1 gives
     (I + D^-1/2 A D^-1/2) X Θ (Eq. 5 → 6 → 7)."""
-    assert deviation(CHEBYSHEV, seed) <= CHEBYSHEV.tolerance
+    # float64 instances hold to 1e-5, tighter than the claim's tolerance for float32 operators
+    assert deviation(CHEBYSHEV, seed) <= min(CHEBYSHEV.tolerance, 1e-5)
 
 
 @settings(max_examples=30, deadline=None)

@@ -50,7 +50,9 @@ def test_ordering_rule_three_outcomes():
 
 
 def test_identity_rule_and_not_run():
-    c = numeric(kind="identity", paper_value=None, tolerance=1e-5)
+    c = numeric(
+        kind="identity", paper_value=None, tolerance=1e-5, check=lambda g: 0.0, test="t.py::t"
+    )
     assert judge(c, Measurement(c.id, 3e-7)).verdict == Verdict.REPRODUCED
     assert judge(c, Measurement(c.id, 3e-3)).verdict == Verdict.NOT_REPRODUCED
     assert judge(c, None).verdict == Verdict.NOT_RUN
@@ -61,6 +63,10 @@ def test_identity_rule_and_not_run():
 def test_claim_validation():
     with pytest.raises(ValueError, match="needs a tolerance"):
         numeric(tolerance=None)
+    with pytest.raises(ValueError, match="names its check and its test"):
+        numeric(kind="identity", tolerance=1e-6, test="tests/x.py::test_x")
+    with pytest.raises(ValueError, match="only identity claims have a check"):
+        numeric(check=lambda gen: 0.0)
     with pytest.raises(ValueError, match="signed gap"):
         numeric(kind="ordering", paper_value=0.0)
     with pytest.raises(ValueError, match="name its source"):
