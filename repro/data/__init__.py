@@ -18,10 +18,12 @@ class DataError(RuntimeError):
 
 
 def data_roots(data_root: str | os.PathLike[str] | None = None) -> list[Path]:
-    """Candidate roots, in the order they are searched."""
-    roots = []
+    """Candidate roots, in the order they are searched: an explicit ``data_root`` alone (a
+    dataset missing there must not be found silently elsewhere), else ``$REPRO_DATA`` then
+    ``~/.cache/repro``."""
     if data_root is not None:
-        roots.append(Path(data_root))
+        return [Path(data_root)]
+    roots = []
     if os.environ.get("REPRO_DATA"):
         roots.append(Path(os.environ["REPRO_DATA"]))
     roots.append(Path.home() / ".cache" / "repro")
