@@ -144,7 +144,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             baselines.check_baseline(doc, args.allow_missing)
         write_atomic(res / f"{paper.id}.json", dump(doc))
         plot = tables.plot_paper(doc, res / "plots" / f"{paper.id}.png")
-        md = tables.paper_markdown(doc, plot=f"plots/{paper.id}.png" if plot else None)
+        md = tables.paper_markdown(
+            doc, plot=f"plots/{paper.id}.png" if plot else None, plots_dir=res / "plots"
+        )
         write_atomic(res / f"{paper.id}.md", md)
         print(
             tables.claims_frame(doc)[["claim", "paper", "ours", "verdict"]].to_markdown(index=False)
@@ -246,7 +248,9 @@ def cmd_table(args: argparse.Namespace) -> int:
             plot = tables.plot_paper(doc, res / "plots" / f"{pid}.png")
             write_atomic(
                 res / f"{pid}.md",
-                tables.paper_markdown(doc, plot=f"plots/{pid}.png" if plot else None),
+                tables.paper_markdown(
+                    doc, plot=f"plots/{pid}.png" if plot else None, plots_dir=res / "plots"
+                ),
             )
     write_atomic(res / "README.md", tables.summary_markdown(docs, registered_papers()))
     write_atomic(res / "claims.csv", tables.claims_csv(docs))
