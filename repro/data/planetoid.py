@@ -4,7 +4,8 @@ Files ``<root>/planetoid/ind.<name>.{x,y,tx,ty,allx,ally,graph,test.index}`` as 
 Yang et al. (ICML 2016) and used unchanged by Kipf & Welling. The pickles are Python-2 pickles of
 numpy arrays, scipy CSR matrices and a ``defaultdict`` of adjacency lists; they are read through
 :class:`RestrictedUnpickler`, which admits exactly those classes and refuses any other global, so a
-tampered file cannot run code. Every file's sha256 is checked first against the sums below.
+tampered file cannot run code. Each file is read once, and its sha256 is checked (against the sums
+below) on the very bytes that are then parsed.
 
 The assembly follows the authors' ``load_data`` (tkipf/gcn): features are ``vstack(allx, tx)``
 with the tx rows moved to their ``test.index`` positions; for Citeseer the 15 test ids without a
@@ -29,7 +30,7 @@ from typing import ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from repro.data import DataError, data_roots, find_dataset, verify_file
+from repro.data import DataError, data_roots, find_dataset, read_verified, verify_file
 
 DATASETS = ("cora", "citeseer", "pubmed")
 PARTS = ("x", "y", "tx", "ty", "allx", "ally", "graph", "test.index")
@@ -144,30 +145,41 @@ def _check_name(name: str) -> str:
     return name
 
 
-def verify(name: str, data_root: str | os.PathLike[str] | None = None) -> Path:
-    """Check that every file of dataset ``name`` is present and intact; return the folder."""
-    name = _check_name(name)
+def _files(name: str, data_root: str | os.PathLike[str] | None) -> list[Path]:
+    """The eight files of dataset ``name``; :class:`DataError` naming any that are missing."""
     folder = find_dataset("planetoid", data_root, HOW_TO_GET)
-    files = [f"ind.{name}.{part}" for part in PARTS]
-    missing = [f for f in files if not (folder / f).is_file()]
+    files = [folder / f"ind.{name}.{part}" for part in PARTS]
+    missing = [f.name for f in files if not f.is_file()]
     if missing:
         raise DataError(f"{name}: missing {', '.join(missing)} in {folder}. {HOW_TO_GET}")
+    return files
+
+
+def verify(name: str, data_root: str | os.PathLike[str] | None = None) -> Path:
+    """Check that every file of dataset ``name`` is present and intact; return the folder."""
+    files = _files(_check_name(name), data_root)
     for f in files:
-        verify_file(folder / f, SHA256[f], HOW_TO_GET)
-    return folder
+        verify_file(f, SHA256[f.name], HOW_TO_GET)
+    return files[0].parent
 
 
 def load(name: str, data_root: str | os.PathLike[str] | None = None) -> Planetoid:
-    """Load Cora, Citeseer or Pubmed with the standard split (checksums verified first)."""
+    """Load Cora, Citeseer or Pubmed with the standard split.
+
+    Each file is read once: its sha256 is checked on those bytes, and the same bytes are
+    unpickled (through :class:`RestrictedUnpickler`) or parsed.
+    """
     name = _check_name(name)
-    folder = verify(name, data_root)
+    raw = {
+        part: read_verified(f, SHA256[f.name], HOW_TO_GET)
+        for part, f in zip(PARTS, _files(name, data_root), strict=True)
+    }
     obj = {
-        part: restricted_load((folder / f"ind.{name}.{part}").read_bytes(), f"ind.{name}.{part}")
+        part: restricted_load(raw[part], f"ind.{name}.{part}")
         for part in ("x", "y", "tx", "ty", "allx", "ally", "graph")
     }
     test_index = np.array(
-        [int(line) for line in (folder / f"ind.{name}.test.index").read_text().split()],
-        dtype=np.int64,
+        [int(line) for line in raw["test.index"].decode("ascii").split()], dtype=np.int64
     )
     tx, ty = sp.csr_matrix(obj["tx"]), np.asarray(obj["ty"])
     allx, ally = sp.csr_matrix(obj["allx"]), np.asarray(obj["ally"])
