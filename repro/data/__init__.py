@@ -3,6 +3,8 @@
 Data are found by ``--data-root``, then ``$REPRO_DATA``, then ``~/.cache/repro``. Every loader
 checks the sha256 of the files it reads against the sums recorded in this package (not against a
 file beside the data, which could be changed together with the data) before parsing them.
+:mod:`repro.data.fetch` downloads every dataset from its pinned public source
+(``repro data fetch NAME | --all``).
 """
 
 from __future__ import annotations

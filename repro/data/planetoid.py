@@ -20,8 +20,6 @@ from __future__ import annotations
 import io
 import os
 import pickle
-import shutil
-import urllib.request
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +28,7 @@ from typing import ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from repro.data import DataError, data_roots, find_dataset, read_verified, verify_file
+from repro.data import DataError, find_dataset, read_verified, verify_file
 
 DATASETS = ("cora", "citeseer", "pubmed")
 PARTS = ("x", "y", "tx", "ty", "allx", "ally", "graph", "test.index")
@@ -62,13 +60,10 @@ SHA256 = {
     "ind.pubmed.y": "e6c807633307a07ed659249006536a147c7999c797f11a2560752990181b41b3",
 }
 
-#: The public Planetoid repository (Yang et al.); the same bytes as tkipf/gcn's gcn/data/.
-PUBLIC_URL = "https://github.com/kimiyoung/planetoid/raw/master/data/"
-
 HOW_TO_GET = (
-    "Get the Planetoid files with `repro data fetch planetoid` (downloads from "
-    f"{PUBLIC_URL}, verifying sha256), or copy them from github.com/kimiyoung/planetoid "
-    "(data/) into <data root>/planetoid/."
+    "Get the Planetoid files with `repro data fetch planetoid` (downloads them from "
+    "github.com/tkipf/gcn, gcn/data/, at a pinned commit, verifying sha256), or copy them "
+    "from there into <data root>/planetoid/."
 )
 
 
@@ -220,45 +215,3 @@ def load(name: str, data_root: str | os.PathLike[str] | None = None) -> Planetoi
         val=np.arange(n_train, n_train + 500, dtype=np.int64),
         test=test_sorted,
     )
-
-
-def fetch(
-    data_root: str | os.PathLike[str] | None = None,
-    base_url: str = PUBLIC_URL,
-    names: tuple[str, ...] = DATASETS,
-) -> Path:
-    """Download the Planetoid files into ``<root>/planetoid`` and verify each one's sha256.
-
-    ``root`` is ``data_root`` or the first search root (``$REPRO_DATA`` or ``~/.cache/repro``).
-    Files already present and intact are kept; a download whose checksum does not match is
-    deleted and reported.
-    """
-    dest = (Path(data_root) if data_root else data_roots()[0]) / "planetoid"
-    dest.mkdir(parents=True, exist_ok=True)
-    for ds in names:
-        for part in PARTS:
-            fname = f"ind.{_check_name(ds)}.{part}"
-            target = dest / fname
-            if target.is_file():
-                try:
-                    verify_file(target, SHA256[fname])
-                    continue
-                except DataError:
-                    target.unlink()
-            tmp = target.with_suffix(target.suffix + ".part")
-            try:
-                with (
-                    urllib.request.urlopen(base_url + fname, timeout=60) as r,
-                    open(tmp, "wb") as f,
-                ):
-                    shutil.copyfileobj(r, f)
-            except OSError as e:
-                tmp.unlink(missing_ok=True)
-                raise DataError(f"could not download {base_url + fname}: {e}") from e
-            try:
-                verify_file(tmp, SHA256[fname])
-            except DataError:
-                tmp.unlink(missing_ok=True)
-                raise
-            tmp.replace(target)
-    return dest

@@ -93,20 +93,6 @@ def test_missing_root_and_unknown_name(tmp_path, monkeypatch):
         planetoid.load("cora", tmp_path)
 
 
-def test_fetch_verifies_downloads(planetoid_dir, tmp_path):
-    """`repro data fetch` against a local mirror (a file:// URL): files land and verify."""
-    dest = planetoid.fetch(tmp_path, base_url=planetoid_dir.as_uri() + "/", names=("cora",))
-    assert sorted(p.name for p in dest.iterdir()) == sorted(
-        f"ind.cora.{p}" for p in planetoid.PARTS
-    )
-    bad = tmp_path / "bad"
-    shutil.copytree(planetoid_dir, bad / "mirror", ignore=shutil.ignore_patterns("*.pubmed.*"))
-    (bad / "mirror" / "ind.cora.y").write_bytes(b"not the file")
-    with pytest.raises(DataError, match=r"checksum mismatch.*ind\.cora\.y"):
-        planetoid.fetch(bad / "out", base_url=(bad / "mirror").as_uri() + "/", names=("cora",))
-    assert not (bad / "out" / "planetoid" / "ind.cora.y").exists()
-
-
 def test_load_reads_each_file_once(planetoid_dir, tmp_path):
     """The sha256 is computed on the bytes that are unpickled: one open per file, no re-read."""
     dest = _copy_cora(planetoid_dir, tmp_path)
