@@ -266,31 +266,39 @@ def cmd_env(args: argparse.Namespace) -> int:
 
 
 def cmd_data(args: argparse.Namespace) -> int:
-    from repro.data import planetoid
+    from repro.data import fetch
 
+    if args.all == (args.name is not None):
+        problem = (
+            "give a dataset name or --all, not both" if args.all else "name a dataset or --all"
+        )
+        raise SystemExit(
+            f"repro: {problem}; datasets: {', '.join(fetch.FILES)}; "
+            f"folders: {', '.join(fetch.GROUPS)}"
+        )
+    try:
+        names = fetch.resolve(list(fetch.FILES) if args.all else [args.name])
+    except ValueError as e:
+        raise SystemExit(f"repro: {e}") from None
     if args.action == "fetch":
-        if args.name != "planetoid":
-            raise SystemExit(
-                f"repro: no public download is known for {args.name!r}; "
-                "see ../shared/data/<name>/README.md for its origin"
-            )
-        dest = planetoid.fetch(args.data_root)
-        print(f"planetoid files verified in {dest}")
+        done = fetch.fetch(names, args.data_root, args.mirror, report=print)
+        got = sum(v != "present" for v in done.values())
+        print(f"{len(done)} files verified ({got} written) for {', '.join(names)}")
         return 0
-    if args.action == "verify":
-        if args.name != "planetoid":
-            raise SystemExit(
-                f"repro: verify knows planetoid; {args.name!r} is verified "
-                "by its loader when it is read"
-            )
-        for ds in planetoid.DATASETS:
-            try:
-                planetoid.verify(ds, args.data_root)
-                print(f"{ds}: ok")
-            except DataError as e:
-                print(f"{ds}: {e}")
-        return 0
-    raise SystemExit(f"repro: unknown data action {args.action!r}")
+    results = fetch.verify(names, args.data_root)
+    for path, problem in results:
+        print(f"ok      {path}" if problem is None else f"FAILED  {path}: {problem}")
+    failed = sum(problem is not None for _, problem in results)
+    if failed:
+        what = "--all" if args.all else args.name
+        print(
+            f"repro: {failed} of {len(results)} checks failed; `repro data fetch {what}` "
+            "replaces missing and corrupt files",
+            file=sys.stderr,
+        )
+        return 2
+    print(f"{len(results)} files verified")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -337,8 +345,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("data", help="fetch or verify datasets")
     d.add_argument("action", choices=("fetch", "verify"))
-    d.add_argument("name", help="dataset name (planetoid)")
-    d.add_argument("--data-root", help="where the dataset lives or goes")
+    d.add_argument(
+        "name",
+        nargs="?",
+        help="a dataset (e.g. cora, usps, msr_action3d) or a folder of datasets (e.g. "
+        "planetoid); an unknown name lists them all",
+    )
+    d.add_argument("--all", action="store_true", help="every dataset")
+    d.add_argument(
+        "--data-root",
+        help="where the datasets live or go (default: $REPRO_DATA, else ~/.cache/repro)",
+    )
+    d.add_argument(
+        "--mirror",
+        help="fetch from this base URL, laid out like a data root "
+        "(default: $REPRO_DATA_MIRROR, else each dataset's pinned public source)",
+    )
     return p
 
 

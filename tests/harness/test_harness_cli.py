@@ -263,8 +263,8 @@ def test_data_problems_are_one_line_errors(tmp_path, capsys):
     # no network here, or a network: either the download fails with a message, or it verifies
     if status == 2:
         err = capsys.readouterr().err
-        assert err.startswith("repro: could not download") and "ind.cora" in err
+        assert err.startswith("repro: cannot download") and "ind.cora" in err
     else:
         assert status == 0
-    assert main(["data", "verify", "planetoid", "--data-root", str(tmp_path / "nope")]) == 0
+    assert main(["data", "verify", "planetoid", "--data-root", str(tmp_path / "nope")]) == 2
     assert "is not a directory" in capsys.readouterr().out
