@@ -90,6 +90,9 @@ class Claim:
     #: For ``repro check``: a number may move by this much between runs without being flagged
     #: (added to the 3-standard-error rule). Defaults to ``tolerance / 2`` for numeric claims.
     check_tolerance: float | None = None
+    #: The value is an absolute time on the machine that ran it (milliseconds): ``repro check``
+    #: reports its moves but never fails on them (timings gate only as same-run ratios).
+    machine_dependent: bool = False
     check: Callable[[torch.Generator], float] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:

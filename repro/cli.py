@@ -4,15 +4,40 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shlex
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+import torch
 
 from repro import baselines, tables
 from repro.claims import Paper, load_paper, paper_ids, registered_papers
-from repro.data import DataError
-from repro.results import dump, load, run_to_dict, write_atomic
-from repro.runner import RunContext, default_jobs, results_dir, run_paper
+from repro.data import DataError, require
+from repro.results import ResultsError, dump, load, run_to_dict, write_atomic
+from repro.runner import SIZES, RunContext, default_jobs, results_dir, run_paper, size_dir
+
+
+class UsageError(RuntimeError):
+    """A bad argument found before any work: one line, exit 2."""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _device(text: str) -> str:
+    if not re.fullmatch(r"cpu|cuda(:\d+)?", text):
+        raise argparse.ArgumentTypeError(f"{text!r}: use cpu, cuda or cuda:N")
+    return text
 
 
 def _papers(names: Sequence[str], all_: bool) -> list[Paper]:
@@ -67,16 +92,40 @@ def _canonical_command(args: argparse.Namespace, size: str) -> str:
     return " ".join(shlex.quote(w) for w in words)
 
 
+def _check_data_root(data_root: str | None, papers: Sequence[Paper]) -> None:
+    """An explicit ``--data-root`` must hold every dataset the papers read: exit 2 before any
+    work otherwise (a typo must not turn into a run of "not run" rows)."""
+    if data_root is None:
+        return
+    if not Path(data_root).is_dir():
+        kind = "a file" if Path(data_root).exists() else "missing"
+        raise UsageError(f"--data-root {data_root} is {kind}, not a folder of datasets")
+    for paper in papers:
+        for exp in paper.experiments():
+            for name in exp.data:
+                try:
+                    require(name, data_root)
+                except DataError as e:
+                    raise UsageError(
+                        f"--data-root {data_root}: {paper.id} needs {name}: {e}"
+                    ) from e
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     size = "quick" if args.quick else "full" if args.full else "default"
     if args.save_baseline and size != "full":
         raise SystemExit("repro: --save-baseline needs --full (baselines come from full runs only)")
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        raise UsageError(
+            f"--device {args.device}: torch {torch.__version__} sees no CUDA device "
+            f"(CUDA build {torch.version.cuda}); run on a machine with an NVIDIA GPU"
+        )
     papers = _papers(args.papers, args.all)
-    res = results_dir(args.results)
-    if size == "quick":  # a smoke run never replaces the tables of a real run
-        res = res / "quick"
+    _check_data_root(args.data_root, papers)
+    base = results_dir(args.results)
+    res = size_dir(base, size)
     command = _canonical_command(args, size)
-    status = 0
+    docs = []
     for paper in papers:
         ctx = RunContext(
             size=size,
@@ -89,24 +138,66 @@ def cmd_run(args: argparse.Namespace) -> int:
             plots_dir=res / "plots",
         )
         print(f"== {paper.id}: {paper.title} ({size} run, {ctx.jobs} jobs)", flush=True)
-        try:
-            run = run_paper(paper, ctx)
-        except DataError as e:
-            print(f"repro: {paper.id}: data problem: {e}", file=sys.stderr)
-            status = 2
-            continue
+        run = run_paper(paper, ctx)
         doc = run_to_dict(run, command)
+        if args.save_baseline:  # refused before anything is written
+            baselines.check_baseline(doc, args.allow_missing)
         write_atomic(res / f"{paper.id}.json", dump(doc))
         plot = tables.plot_paper(doc, res / "plots" / f"{paper.id}.png")
-        md = tables.paper_markdown(doc, plot=f"plots/{paper.id}.png" if plot else None)
+        md = tables.paper_markdown(
+            doc, plot=f"plots/{paper.id}.png" if plot else None, plots_dir=res / "plots"
+        )
         write_atomic(res / f"{paper.id}.md", md)
         print(
             tables.claims_frame(doc)[["claim", "paper", "ours", "verdict"]].to_markdown(index=False)
         )
         print(f"wrote {res / paper.id}.json, {res / paper.id}.md ({run.seconds:.0f} s)")
         if args.save_baseline:
-            print(f"baseline: {baselines.save_baseline(res, doc)}")
-    return status
+            print(f"baseline: {baselines.save_baseline(base, doc, args.allow_missing)}")
+        docs.append(doc)
+    print(_run_summary(docs, base, res))
+    return 0
+
+
+def _run_summary(docs: Sequence[dict], base: Path, res: Path) -> str:
+    """Per paper: this run beside the committed full run, and the claims left not run."""
+    lines = ["", f"== summary: {len(docs)} paper(s), tables in {res}"]
+    missing: dict[str, str] = {}
+    for doc in docs:
+        counts = pd.Series([c["verdict"] for c in doc["claims"]]).value_counts()
+        line = f"{doc['paper']:13s} " + ", ".join(f"{k} {v}" for k, v in counts.items())
+        committed = base / f"{doc['paper']}.json"
+        if doc["run"]["size"] != "full" and committed.is_file():
+            diffs = baselines.compare(load(committed), doc)
+            measured = sum(c["value"] is not None for c in doc["claims"])
+            apart = [d for d in diffs if d.kind not in ("not compared", "verdict flip")]
+            skipped = sum(d.kind == "not compared" for d in diffs)
+            line += (
+                f" | vs the committed full run ({committed}): {measured - len(apart) - skipped} "
+                f"agree within their statistics, {len(apart)} differ, {skipped} not compared "
+                "(smaller protocol)"
+            )
+        lines.append(line)
+        for c in doc["claims"]:
+            reason = c.get("reason") or ""
+            if reason.startswith("data missing"):
+                missing.setdefault(reason.split(": ", 1)[1].split(";")[0][:160], c["id"])
+    if missing:
+        lines.append("data missing here (those claims are 'not run'):")
+        lines += [f"  - {why}" for why in missing]
+        lines.append(
+            "get the data with `repro data fetch NAME`, or point --data-root/$REPRO_DATA at it"
+        )
+    return "\n".join(lines)
+
+
+def _latest(base: Path, paper_id: str, size: str | None) -> Path:
+    """The results file of ``size``, or the most recently written of any size."""
+    if size is not None:
+        return size_dir(base, size) / f"{paper_id}.json"
+    files = [size_dir(base, s) / f"{paper_id}.json" for s in SIZES]
+    files = [f for f in files if f.is_file()]
+    return max(files, key=lambda f: f.stat().st_mtime) if files else base / f"{paper_id}.json"
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -116,19 +207,26 @@ def cmd_check(args: argparse.Namespace) -> int:
     for pid in ids:
         if pid not in paper_ids():
             raise SystemExit(f"repro: unknown paper {pid!r}")
-        diffs, missing = baselines.check_paper(res, pid)
+        latest = _latest(res, pid, args.size)
+        diffs, missing = baselines.check_paper(res, pid, latest, args.strict)
         if missing:
             print(missing)
-            if args.papers:
-                failed.append(pid)
+            failed.append(pid)
             continue
         checked += 1
-        if diffs:
-            print(f"\n{pid}: differences from the baseline\n{baselines.diff_table(diffs)}")
+        print(f"\n{pid}: baseline {baselines.describe(load(baselines.baseline_path(res, pid)))}")
+        print(f"{' ' * len(pid)}  latest   {baselines.describe(load(latest))}")
+        shown = [d for d in diffs if d.kind != "improvement"]
+        improvements = [d for d in diffs if d.kind == "improvement"]
+        if shown:
+            print(baselines.diff_table(shown))
+        if improvements:
+            print("improvements (towards the paper; fail only with --strict):")
+            print(baselines.diff_table(improvements))
         if any(d.fails for d in diffs):
             failed.append(pid)
-        elif not diffs:
-            print(f"{pid}: every number within its tolerance of the baseline")
+        elif not any(d.kind in ("regression", "lost", "invalid") for d in diffs):
+            print(f"{pid}: every compared number within its tolerance of the baseline")
     if failed:
         print(
             f"\nrepro check failed for: {', '.join(failed)}\n"
@@ -140,7 +238,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_table(args: argparse.Namespace) -> int:
-    res = results_dir(args.results)
+    res = size_dir(results_dir(args.results), args.size)
     docs = []
     for pid in paper_ids():
         path = res / f"{pid}.json"
@@ -150,7 +248,9 @@ def cmd_table(args: argparse.Namespace) -> int:
             plot = tables.plot_paper(doc, res / "plots" / f"{pid}.png")
             write_atomic(
                 res / f"{pid}.md",
-                tables.paper_markdown(doc, plot=f"plots/{pid}.png" if plot else None),
+                tables.paper_markdown(
+                    doc, plot=f"plots/{pid}.png" if plot else None, plots_dir=res / "plots"
+                ),
             )
     write_atomic(res / "README.md", tables.summary_markdown(docs, registered_papers()))
     write_atomic(res / "claims.csv", tables.claims_csv(docs))
@@ -166,31 +266,39 @@ def cmd_env(args: argparse.Namespace) -> int:
 
 
 def cmd_data(args: argparse.Namespace) -> int:
-    from repro.data import planetoid
+    from repro.data import fetch
 
+    if args.all == (args.name is not None):
+        problem = (
+            "give a dataset name or --all, not both" if args.all else "name a dataset or --all"
+        )
+        raise SystemExit(
+            f"repro: {problem}; datasets: {', '.join(fetch.FILES)}; "
+            f"folders: {', '.join(fetch.GROUPS)}"
+        )
+    try:
+        names = fetch.resolve(list(fetch.FILES) if args.all else [args.name])
+    except ValueError as e:
+        raise SystemExit(f"repro: {e}") from None
     if args.action == "fetch":
-        if args.name != "planetoid":
-            raise SystemExit(
-                f"repro: no public download is known for {args.name!r}; "
-                "see ../shared/data/<name>/README.md for its origin"
-            )
-        dest = planetoid.fetch(args.data_root)
-        print(f"planetoid files verified in {dest}")
+        done = fetch.fetch(names, args.data_root, args.mirror, report=print)
+        got = sum(v != "present" for v in done.values())
+        print(f"{len(done)} files verified ({got} written) for {', '.join(names)}")
         return 0
-    if args.action == "verify":
-        if args.name != "planetoid":
-            raise SystemExit(
-                f"repro: verify knows planetoid; {args.name!r} is verified "
-                "by its loader when it is read"
-            )
-        for ds in planetoid.DATASETS:
-            try:
-                planetoid.verify(ds, args.data_root)
-                print(f"{ds}: ok")
-            except DataError as e:
-                print(f"{ds}: {e}")
-        return 0
-    raise SystemExit(f"repro: unknown data action {args.action!r}")
+    results = fetch.verify(names, args.data_root)
+    for path, problem in results:
+        print(f"ok      {path}" if problem is None else f"FAILED  {path}: {problem}")
+    failed = sum(problem is not None for _, problem in results)
+    if failed:
+        what = "--all" if args.all else args.name
+        print(
+            f"repro: {failed} of {len(results)} checks failed; `repro data fetch {what}` "
+            "replaces missing and corrupt files",
+            file=sys.stderr,
+        )
+        return 2
+    print(f"{len(results)} files verified")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -206,27 +314,53 @@ def build_parser() -> argparse.ArgumentParser:
     size = r.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="smoke run (seconds per paper; CI)")
     size.add_argument("--full", action="store_true", help="the paper's protocol (e.g. 100 seeds)")
-    r.add_argument("--seeds", type=int, help="override the number of seeds")
-    r.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
+    r.add_argument("--seeds", type=_positive_int, help="override the number of seeds")
+    r.add_argument(
+        "--device", type=_device, default="cpu", help="cpu, cuda or cuda:N (default cpu)"
+    )
     r.add_argument("--data-root", help="folder holding the datasets (default: $REPRO_DATA)")
-    r.add_argument("--jobs", type=int, help="worker processes (default: one per core)")
+    r.add_argument("--jobs", type=_positive_int, help="worker processes (default: one per core)")
     r.add_argument(
         "--save-baseline",
         action="store_true",
         help="with --full: store results/baselines/<paper>.json",
     )
+    r.add_argument(
+        "--allow-missing",
+        action="store_true",
+        help="with --save-baseline: store it even where claims lack their data",
+    )
     r.add_argument("--no-progress", action="store_true", help="no progress bars")
 
-    c = sub.add_parser("check", help="compare latest results with stored baselines")
+    c = sub.add_parser("check", help="compare the latest results with the stored baselines")
     c.add_argument("papers", nargs="*")
+    c.add_argument(
+        "--size", choices=SIZES, help="which run to check (default: the latest of any size)"
+    )
+    c.add_argument("--strict", action="store_true", help="improvements fail too")
 
-    sub.add_parser("table", help="write results/README.md and the plots")
+    t = sub.add_parser("table", help="write README.md, claims.csv and the plots of one run size")
+    t.add_argument("--size", choices=SIZES, default="full", help="default: full (results/)")
     sub.add_parser("env", help="print the environment fingerprint as JSON")
 
     d = sub.add_parser("data", help="fetch or verify datasets")
     d.add_argument("action", choices=("fetch", "verify"))
-    d.add_argument("name", help="dataset name (planetoid)")
-    d.add_argument("--data-root", help="where the dataset lives or goes")
+    d.add_argument(
+        "name",
+        nargs="?",
+        help="a dataset (e.g. cora, usps, msr_action3d) or a folder of datasets (e.g. "
+        "planetoid); an unknown name lists them all",
+    )
+    d.add_argument("--all", action="store_true", help="every dataset")
+    d.add_argument(
+        "--data-root",
+        help="where the datasets live or go (default: $REPRO_DATA, else ~/.cache/repro)",
+    )
+    d.add_argument(
+        "--mirror",
+        help="fetch from this base URL, laid out like a data root "
+        "(default: $REPRO_DATA_MIRROR, else each dataset's pinned public source)",
+    )
     return p
 
 
@@ -243,7 +377,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     }[args.cmd]
     try:
         return handler(args)
-    except DataError as e:  # a user's data problem: the message says what and how to fix it
+    except (DataError, UsageError, ResultsError, baselines.BaselineRefused) as e:
+        # a user's problem: the message says what and how to fix it
         print(f"repro: {e}", file=sys.stderr)
         return 2
 

@@ -2,6 +2,8 @@
 
 A paper's ``reproduce.py`` draws on the axes :func:`figure` gives it, marks its error bars with
 :func:`error_note` and hands the figure to :func:`save`; it never configures matplotlib itself.
+:func:`save` lays the figure out and re-wraps any title or axis label longer than its panel, so
+no text runs off the figure or into its neighbour.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ matplotlib.use("Agg")  # files only: no display on the machines that run this
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 DPI = 120
 STYLE: dict[str, Any] = {
@@ -35,7 +38,7 @@ VERDICT_COLOURS = {
     "not reproduced": "tab:red",
     "inconclusive": "tab:orange",
     "partially": "tab:orange",
-    "not run": "0.6",
+    "not run": "0.45",
 }
 
 Bars = Literal["std", "ci95", "none"]
@@ -57,21 +60,54 @@ def wrap(text: str, ax: Axes, chars_per_inch: float = 16.0) -> str:
 
 
 def title(ax: Axes, text: str) -> None:
+    """Set the panel's title, wrapped to its width (:func:`save` re-wraps it after layout)."""
     ax.set_title(wrap(text, ax), fontsize=STYLE["axes.titlesize"])
 
 
 def error_note(bars: Bars, n: int | None = None) -> str:
-    """What the error bars of a figure are, for its legend or caption."""
+    """What the error bars of a figure are, for its legend or caption (``n``: seeds, per side of
+    a gap)."""
     if bars == "std":
         return "bars: ±1 std over seeds" + (f" (n = {n})" if n else "")
     if bars == "ci95":
-        return "bars: 95% interval of the gap (Welch)"
+        return "bars: 95% interval of the gap (Welch" + (f", n = {n} per side)" if n else ")")
     return "no error bars"
 
 
+def _rewrap(text: Text, room: float, length: float) -> None:
+    """Wrap ``text`` (its lines joined) so that its ``length`` in pixels shrinks to ``room``."""
+    lines = text.get_text().split("\n")
+    chars = max(10, int(max(map(len, lines)) * room / length))
+    text.set_text("\n".join(textwrap.wrap(" ".join(lines), chars)))
+
+
+def fit_texts(fig: Figure) -> list[Text]:
+    """Re-wrap every panel title and x label wider than its panel, and every y label taller than
+    it, measured as the figure is now laid out; returns the texts it changed."""
+    renderer = fig.canvas.get_renderer()
+    changed = []
+    for ax in fig.axes:
+        panel = ax.get_window_extent(renderer)
+        for text, vertical in ((ax.title, False), (ax.xaxis.label, False), (ax.yaxis.label, True)):
+            if not text.get_text() or not text.get_visible():
+                continue
+            extent = text.get_window_extent(renderer)
+            length = extent.height if vertical else extent.width
+            room = panel.height if vertical else panel.width
+            if length > room + 1.0:  # a pixel of slack for rounding
+                _rewrap(text, room, length)
+                changed.append(text)
+    return changed
+
+
 def save(fig: Figure, path: Path) -> Path:
-    """Lay out, write ``path`` (folders created) and close the figure."""
+    """Lay out (titles and labels re-wrapped to their panels as laid out, see
+    :func:`fit_texts`), write ``path`` (folders created) and close the figure."""
     fig.tight_layout()
+    for _ in range(3):  # wrapping changes heights, and so the layout: settle it
+        if not fit_texts(fig):
+            break
+        fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=DPI)
     plt.close(fig)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -18,18 +17,68 @@ from repro.runner import PaperRun, describe_run
 
 
 def write_atomic(path: Path, text: str) -> None:
+    """Write ``path`` so that a reader sees the old file or the new one, never a part.
+
+    The text goes to ``.<name>.<pid>.tmp`` beside the target, is flushed to disk (fsync), then
+    renamed over the target, and the folder is synced so the rename survives a crash. Temporary
+    files left by a writer that was killed (its process no longer exists) are removed first.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    _remove_stale_temporaries(path)
+    tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        with open(tmp, "w", encoding="utf-8") as f:
             f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; results are for everyone to read
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+    _fsync_dir(path.parent)
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+        pid = tmp.name[len(path.name) + 2 : -len(".tmp")]
+        if pid.isdigit() and not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # platforms without directory handles
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def private(text: str) -> str:
+    """``text`` with this machine's data and home folders replaced by their names
+    (``$REPRO_DATA``, ``~``): committed results must not carry a developer's paths."""
+    roots = []
+    if os.environ.get("REPRO_DATA"):
+        roots.append((os.path.abspath(os.environ["REPRO_DATA"]).rstrip("/"), "$REPRO_DATA"))
+    roots.append((os.path.expanduser("~").rstrip("/"), "~"))
+    for path, name in roots:
+        if path and path != "/":
+            text = text.replace(path, name)
+    return text
 
 
 def claim_record(claim: Claim) -> dict[str, Any]:
@@ -64,12 +113,12 @@ def run_to_dict(run: PaperRun, command: str) -> dict[str, Any]:
                 "ci": None if m is None or m.ci is None else list(m.ci),
                 "samples": [] if m is None else m.samples,
                 "samples_b": [] if m is None else m.samples_b,
-                "dataset": "" if m is None else m.dataset,
+                "dataset": "" if m is None else private(m.dataset),
                 "seconds": None if m is None else m.seconds,
                 "device": None if m is None else m.device,
                 "verdict": str(r.judgement.verdict),
-                "reason": r.judgement.reason,
-                "note": "" if m is None else m.note,
+                "reason": private(r.judgement.reason),
+                "note": "" if m is None else private(m.note),
             }
         )
         claims.append(rec)
@@ -89,16 +138,36 @@ def run_to_dict(run: PaperRun, command: str) -> dict[str, Any]:
     }
 
 
+class ResultsError(ValueError):
+    """A results or baseline file that cannot be read; the message names the file."""
+
+
+#: keys every claim record must have for tables and checks to read it
+CLAIM_KEYS = ("id", "kind", "value", "verdict")
+
+
 def load(path: Path) -> dict[str, Any]:
-    """Read a results or baseline file, with an error that names the file when it is malformed."""
+    """Read a results or baseline file; :class:`ResultsError` names the file when it is not one.
+
+    Empty, truncated, non-UTF-8 and wrong-schema files are all refused with the reason.
+    """
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise
-    except (OSError, json.JSONDecodeError) as e:
-        raise ValueError(f"{path}: not a readable results file ({e})") from e
-    if not isinstance(doc, dict) or "claims" not in doc or "paper" not in doc:
-        raise ValueError(f"{path}: not a results file (no 'paper' and 'claims' keys)")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ResultsError(f"{path}: not a readable results file ({e})") from e
+    if not isinstance(doc, dict) or not {"paper", "claims", "run"} <= set(doc):
+        raise ResultsError(f"{path}: not a results file (no 'paper', 'run' and 'claims' keys)")
+    claims = doc["claims"]
+    if not isinstance(claims, list) or not all(
+        isinstance(c, dict) and all(k in c for k in CLAIM_KEYS) for c in claims
+    ):
+        raise ResultsError(
+            f"{path}: malformed claims (each needs {', '.join(CLAIM_KEYS)}); rerun the paper"
+        )
+    if not isinstance(doc["run"], dict) or "size" not in doc["run"]:
+        raise ResultsError(f"{path}: no run size recorded; rerun the paper")
     return doc
 
 

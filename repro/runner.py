@@ -10,6 +10,7 @@ process than two threads in one process on a 2-core machine).
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -32,9 +33,21 @@ R = TypeVar("R")
 SIZES: tuple[str, ...] = ("quick", "default", "full")
 
 
-def _single_thread_worker() -> None:
+def _single_thread_worker(parent: int) -> None:
+    """Set up a worker: one torch thread, and exit when the runner that started it is gone.
+
+    A runner killed by SIGKILL cannot stop its workers; without this watch they would wait on
+    their queue forever.
+    """
     torch.set_num_threads(1)
     torch.set_num_interop_threads(1)
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _exit_with_parent(parent: int, every: float = 1.0) -> None:
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(1)
 
 
 @dataclass
@@ -94,7 +107,9 @@ class RunContext:
                     bar.update()
                 return out
             with ProcessPoolExecutor(
-                max_workers=min(self.jobs, len(items)), initializer=_single_thread_worker
+                max_workers=min(self.jobs, len(items)),
+                initializer=_single_thread_worker,
+                initargs=(os.getpid(),),
             ) as pool:
                 futures = [pool.submit(fn, x) for x in items]
                 for f in futures:
@@ -182,6 +197,15 @@ def _iter_measurements(it: Iterable[Measurement]) -> Iterator[Measurement]:
 def results_dir(path: str | os.PathLike[str] | None = None) -> Path:
     """Where results go: the given path, ``$REPRO_RESULTS``, or ``./results``."""
     return Path(path or os.environ.get("REPRO_RESULTS") or "results")
+
+
+def size_dir(results: Path, size: str) -> Path:
+    """The folder of a run size: full runs write the committed tables in ``results/`` itself;
+    quick and default runs write under ``results/quick/`` and ``results/default/`` (git-ignored),
+    so a user's run never changes the committed record."""
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {', '.join(SIZES)}, got {size!r}")
+    return results if size == "full" else results / size
 
 
 def describe_run(ctx: RunContext) -> dict[str, Any]:

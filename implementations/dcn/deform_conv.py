@@ -76,6 +76,13 @@ def _check_tensor(t: object, name: str, like: Tensor) -> Tensor:
     return t
 
 
+def _all_finite(t: Tensor) -> bool:
+    """Whether a non-empty tensor holds no NaN or infinity, in one reduction pass."""
+    # min and max are NaN if any value is, ±inf if any value is
+    low, high = torch.aminmax(t.detach())
+    return math.isfinite(low) and math.isfinite(high)
+
+
 def _validate(
     input: Tensor,
     offset: Tensor,
@@ -148,11 +155,8 @@ def _validate(
         _check_tensor(bias, "bias", input)
         if tuple(bias.shape) != (out_channels,):
             raise ValueError(f"bias must have shape ({out_channels},), got {tuple(bias.shape)}")
-    if batch:
-        # one reduction pass: min and max are NaN if any value is, ±inf if any value is
-        low, high = torch.aminmax(offset.detach())
-        if not (math.isfinite(low) and math.isfinite(high)):
-            raise ValueError("offset must be finite; it holds NaN or infinite values")
+    if batch and not _all_finite(offset):
+        raise ValueError("offset must be finite; it holds NaN or infinite values")
     return groups, offset_groups, h_out, w_out
 
 
@@ -243,10 +247,15 @@ def deform_conv2d(
     grid_y, grid_x = _kernel_grid(h_out, w_out, (kh, kw), stride_, padding_, dilation_, input)
     # [B, 2·G·N, H_out, W_out] -> [B, G, N, 2, H_out, W_out]
     off = offset.view(batch, offset_groups, n_kernel, 2, h_out, w_out)
+    # A sample more than one pixel outside reads zero with zero gradient (Eq. (3)), however far
+    # out it is; clamping it to two pixels outside keeps that and keeps a huge finite offset
+    # from overflowing to inf below (grid_sample turns inf into NaN).
+    y = (off[:, :, :, 0] + grid_y).clamp(-2.0, height + 1.0)
+    x = (off[:, :, :, 1] + grid_x).clamp(-2.0, width + 1.0)
     # grid_sample with align_corners=False maps pixel coordinate u in [-0.5, size - 0.5] to
     # (2u + 1) / size - 1 in [-1, 1]; it reads zero outside, as Eq. (3) does.
-    y = (off[:, :, :, 0] + grid_y) * (2.0 / height) + (1.0 / height - 1.0)
-    x = (off[:, :, :, 1] + grid_x) * (2.0 / width) + (1.0 / width - 1.0)
+    y = y * (2.0 / height) + (1.0 / height - 1.0)
+    x = x * (2.0 / width) + (1.0 / width - 1.0)
     # [B, G, N, H_out, W_out, 2] -> [B·G, N·H_out, W_out, 2]
     grid = torch.stack((x, y), dim=-1).view(batch * offset_groups, n_kernel * h_out, w_out, 2)
     columns = F.grid_sample(
@@ -348,12 +357,35 @@ class DeformConv2d(nn.Module):
         return self.forward_with_offset(input)[0]
 
     def forward_with_offset(self, input: Tensor) -> tuple[Tensor, Tensor]:
-        """The output and the offsets it used (for analyses such as Table 2's dilation)."""
+        """The output and the offsets it used (for analyses such as Table 2's dilation).
+
+        Raises ``ValueError`` naming the cause when the offset branch gives non-finite offsets:
+        a non-finite input, non-finite offset-branch parameters, or an overflow in the branch.
+        """
         offset = self.conv_offset(input)
+        if offset.numel() and not _all_finite(offset):
+            raise ValueError(self._non_finite_offset_cause(input))
         out = deform_conv2d(
             input, offset, self.weight, self.bias, self.stride, self.padding, self.dilation
         )
         return out, offset
+
+    def _non_finite_offset_cause(self, input: Tensor) -> str:
+        """Why ``conv_offset(input)`` holds NaN or infinity, in words (checked in that order)."""
+        if not _all_finite(input):
+            return (
+                "input must be finite; it holds NaN or infinite values (the offset branch "
+                "conv_offset turns them into non-finite offsets)"
+            )
+        if not all(_all_finite(p) for p in self.conv_offset.parameters()):
+            return (
+                "conv_offset's weight or bias holds NaN or infinite values (a diverged training "
+                "step?), so the offsets it computes are not finite"
+            )
+        return (
+            "the offset branch conv_offset overflowed: its offsets are not finite although the "
+            "input and its parameters are; scale the input or the branch's weights down"
+        )
 
     def extra_repr(self) -> str:
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"

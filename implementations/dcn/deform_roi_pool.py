@@ -16,19 +16,33 @@ a box (x1, y1, x2, y2) covers [x1·s − 0.5, x2·s − 0.5] in feature-map pixe
 (RoIAlign with ``aligned=True``); ``offset[:, 0]`` moves bins along x by γ·w·Δp̂ and
 ``offset[:, 1]`` along y by γ·h·Δp̂ (note: x first, unlike the (Δy, Δx) order of
 :func:`~implementations.dcn.deform_conv.deform_conv2d`); ``sampling_ratio = 0`` uses
-ceil(box size / bins) points per bin and axis; a sample point reads zero more than one pixel
-outside the map and the clamped border value within one pixel of it, as RoIAlign does. With zero
-offsets the result is therefore ``torchvision.ops.roi_align(..., aligned=True)``, and the
-position-sensitive form is ``torchvision.ops.ps_roi_align``.
+ceil(box size / bins) points per bin and axis, so a box inverted along an axis (x2 < x1 or
+y2 < y1) has no sample points and pools to zero, as torchvision's kernels do; a sample point reads
+zero more than one pixel outside the map and the clamped border value within one pixel of it, as
+RoIAlign does. With zero offsets the result is therefore ``torchvision.ops.roi_align(...,
+aligned=True)``, and the position-sensitive form is ``torchvision.ops.ps_roi_align``.
+
+Memory: RoIAlign's kernels sum the sample points of a bin one at a time; here the points of many
+boxes are read in one batched ``grid_sample``, so boxes are read in parts of at most
+``_MAX_READ_VALUES`` values, and a single box that needs more (a huge box under the adaptive
+``sampling_ratio = 0``, whose point count grows with the box's area) is refused with a
+``ValueError`` before anything is allocated: a box that size is almost always a coordinate or
+``spatial_scale`` mistake, and a fixed ``sampling_ratio`` pools it in bounded memory.
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 IntPair = int | tuple[int, int]
+
+#: Most values one bilinear read may hold: sample points × (channels read + 8), the 8 standing
+#: for a point's coordinates, grid entry and border mask; 2^28 is 1 GiB of float32.
+_MAX_READ_VALUES = 2**28
 
 
 def _output_size(output_size: IntPair) -> tuple[int, int]:
@@ -109,8 +123,12 @@ def _validate(
                 f"box batch indices must be integers in [0, {input.shape[0]}), got values in "
                 f"[{index.min().item()}, {index.max().item()}]"
             )
-    if not (isinstance(spatial_scale, int | float) and spatial_scale > 0):
-        raise ValueError(f"spatial_scale must be a positive number, got {spatial_scale!r}")
+    if not (
+        isinstance(spatial_scale, int | float)
+        and math.isfinite(spatial_scale)
+        and spatial_scale > 0
+    ):
+        raise ValueError(f"spatial_scale must be a positive finite number, got {spatial_scale!r}")
     if (
         isinstance(sampling_ratio, bool)
         or not isinstance(sampling_ratio, int)
@@ -198,6 +216,79 @@ def _read(features: Tensor, y: Tensor, x: Tensor) -> Tensor:
     return values * inside[:, None].to(values.dtype)
 
 
+def _grids(
+    rois: Tensor, size: tuple[int, int], spatial_scale: float, sampling_ratio: int
+) -> Tensor:
+    """Sample points per bin along y and x for every box, ``Tensor[R, 2]`` (≥ 0, boxes' dtype).
+
+    ``sampling_ratio = 0`` is RoIAlign's adaptive count ceil(box size / bins) per axis, computed
+    in the boxes' dtype as RoIAlign does; a box inverted along an axis gets none there
+    (torchvision's kernels loop zero times and write zero).
+    """
+    _, _, roi_w, roi_h = _geometry(rois, spatial_scale)
+    if not bool((torch.isfinite(roi_w) & torch.isfinite(roi_h)).all()):
+        raise ValueError(
+            f"boxes times spatial_scale ({spatial_scale!r}) overflow {rois.dtype}; check the box "
+            "coordinates and the scale"
+        )
+    if sampling_ratio > 0:
+        return rois.new_full((len(rois), 2), sampling_ratio)
+    grids = torch.stack((torch.ceil(roi_h / size[0]), torch.ceil(roi_w / size[1])), dim=1)
+    return grids.clamp(min=0)
+
+
+def _check_read_size(
+    grids: Tensor, size: tuple[int, int], channels: int, sampling_ratio: int
+) -> None:
+    """Refuse a box whose bilinear read alone would exceed ``_MAX_READ_VALUES`` values."""
+    cost = grids.cpu().double().prod(dim=1) * (size[0] * size[1] * (channels + 8))
+    worst = int(cost.argmax())
+    if cost[worst] > _MAX_READ_VALUES:
+        gh, gw = grids[worst].tolist()
+        fix = (
+            "the adaptive sampling_ratio=0 grows with the box's size: pass a small fixed "
+            "sampling_ratio (such as 2), or check the box coordinates and spatial_scale"
+            if sampling_ratio == 0
+            else f"pass a sampling_ratio smaller than {sampling_ratio}"
+        )
+        raise ValueError(
+            f"box {worst} needs {gh:.6g} x {gw:.6g} sample points in each of its {size[0]} x "
+            f"{size[1]} bins ({cost[worst].item():.3g} values to read, more than "
+            f"{_MAX_READ_VALUES}); {fix}"
+        )
+
+
+def _pool_boxes(
+    features: Tensor,
+    rois: Tensor,
+    offset: Tensor | None,
+    size: tuple[int, int],
+    spatial_scale: float,
+    grid: tuple[int, int],
+    gamma: float,
+    out_channels: int,
+    position_sensitive: bool,
+) -> Tensor:
+    """Pool boxes of one image ``features`` [1, C, H, W] on one sample grid: [R, C_out, ph, pw]."""
+    ph, pw = size
+    gh, gw = grid
+    n = len(rois)
+    y, x = _sample_points(rois, offset, size, spatial_scale, grid, gamma)
+    if position_sensitive:
+        # bin (i, j) reads channels (c · ph + i) · pw + j: [1, C_out·ph·pw, H, W] ->
+        # [ph·pw, C_out, H, W], one grid_sample batch element per bin
+        features = features.view(out_channels, ph * pw, *features.shape[-2:]).transpose(0, 1)
+        # [R, ph, pw, gh, gw] -> [ph·pw, R·gh, gw]
+        yy = y.permute(1, 2, 0, 3, 4).reshape(ph * pw, n * gh, gw)
+        xx = x.permute(1, 2, 0, 3, 4).reshape(ph * pw, n * gh, gw)
+        values = _read(features, yy, xx)  # [ph·pw, C_out, R·gh, gw]
+        pooled = values.reshape(ph, pw, out_channels, n, gh * gw).mean(-1)
+        return pooled.permute(3, 2, 0, 1)  # [R, C_out, ph, pw]
+    # [R, ph, pw, gh, gw] -> [1, R·ph·pw·gh, gw]
+    values = _read(features, y.reshape(1, -1, gw), x.reshape(1, -1, gw))
+    return values.reshape(out_channels, n, ph, pw, gh * gw).mean(-1).transpose(0, 1)
+
+
 def _pool(
     input: Tensor,
     boxes: Tensor | list[Tensor],
@@ -218,43 +309,37 @@ def _pool(
             f"input channels ({channels}) must be divisible by the number of bins "
             f"{ph} x {pw} = {ph * pw} for position-sensitive pooling"
         )
+    # each bin reads C_out channels (all of them, or its own slice in the position-sensitive form)
     out_channels = channels // (ph * pw) if position_sensitive else channels
     out = input.new_zeros((len(rois), out_channels, ph, pw))
     if len(rois) == 0:
         return out
-    if sampling_ratio > 0:
-        grids = torch.full((len(rois), 2), sampling_ratio, dtype=torch.long, device=rois.device)
-    else:
-        _, _, roi_w, roi_h = _geometry(rois, spatial_scale)
-        grids = torch.stack((torch.ceil(roi_h / ph), torch.ceil(roi_w / pw)), dim=1).long()
-    keys = torch.cat([rois[:, :1].long(), grids], dim=1)
+    grids = _grids(rois, size, spatial_scale, sampling_ratio)
+    _check_read_size(grids, size, out_channels, sampling_ratio)
+    keys = torch.cat([rois[:, :1].long(), grids.long()], dim=1)
     results = []
     order = []
     for key in torch.unique(keys, dim=0).tolist():
         image, gh, gw = key
-        members = torch.nonzero((keys == torch.tensor(key, device=keys.device)).all(1)).flatten()
-        if gh * gw == 0:  # an empty box has no sample points and pools to zero, as in RoIAlign
+        if gh * gw == 0:  # a box without sample points pools to zero, as in RoIAlign
             continue
-        sub_offset = None if offset is None else offset[members]
-        y, x = _sample_points(rois[members], sub_offset, size, spatial_scale, (gh, gw), gamma)
-        n = len(members)
-        features = input[image : image + 1]
-        if position_sensitive:
-            # bin (i, j) reads channels (c · ph + i) · pw + j: [1, C_out·ph·pw, H, W] ->
-            # [ph·pw, C_out, H, W], one grid_sample batch element per bin
-            features = features.view(out_channels, ph * pw, *input.shape[-2:]).transpose(0, 1)
-            # [R, ph, pw, gh, gw] -> [ph·pw, R·gh, gw]
-            yy = y.permute(1, 2, 0, 3, 4).reshape(ph * pw, n * gh, gw)
-            xx = x.permute(1, 2, 0, 3, 4).reshape(ph * pw, n * gh, gw)
-            values = _read(features, yy, xx)  # [ph·pw, C_out, R·gh, gw]
-            pooled = values.reshape(ph, pw, out_channels, n, gh * gw).mean(-1)
-            pooled = pooled.permute(3, 2, 0, 1)  # [R, C_out, ph, pw]
-        else:
-            # [R, ph, pw, gh, gw] -> [1, R·ph·pw·gh, gw]
-            values = _read(features, y.reshape(1, -1, gw), x.reshape(1, -1, gw))
-            pooled = values.reshape(channels, n, ph, pw, gh * gw).mean(-1).transpose(0, 1)
-        results.append(pooled)
-        order.append(members)
+        members = torch.nonzero((keys == torch.tensor(key, device=keys.device)).all(1)).flatten()
+        boxes_per_read = _MAX_READ_VALUES // (ph * pw * gh * gw * (out_channels + 8))
+        for part in members.split(boxes_per_read):
+            results.append(
+                _pool_boxes(
+                    input[image : image + 1],
+                    rois[part],
+                    None if offset is None else offset[part],
+                    size,
+                    spatial_scale,
+                    (gh, gw),
+                    gamma,
+                    out_channels,
+                    position_sensitive,
+                )
+            )
+            order.append(part)
     if results:
         out = out.index_put((torch.cat(order),), torch.cat(results))
     return out
@@ -279,7 +364,9 @@ def deform_roi_pool(
             channel 1 along y. None pools without offsets (RoIAlign).
         output_size (int or (int, int)): bins (ph, pw).
         spatial_scale (float): feature-map pixels per input pixel (1/16 for a stride-16 map).
-        sampling_ratio (int): sample points per bin along each axis; 0 uses ceil(box size / bins).
+        sampling_ratio (int): sample points per bin along each axis; 0 uses ceil(box size / bins)
+            (a box inverted along an axis then pools to zero; one whose points would need more
+            than ``_MAX_READ_VALUES`` values in memory is refused).
         gamma (float): γ of Eq. (6).
 
     Returns:
@@ -308,7 +395,8 @@ def deform_ps_roi_pool(
 
     Bin (i, j) of output channel c averages input channel ``(c · ph + i) · pw + j`` (the layout
     of ``torchvision.ops.ps_roi_align``), so ``input`` has ``C_out · ph · pw`` channels. Other
-    arguments as :func:`deform_roi_pool`.
+    arguments as :func:`deform_roi_pool`; a box without sample points pools to zero, as in
+    ``roi_align`` (``ps_roi_align`` divides 0 by 0 there when one axis has none).
 
     Returns:
         Tensor[K, C_out, ph, pw]

@@ -29,12 +29,32 @@ PROPAGATIONS = (
 )
 
 
+def _check_weights(a: np.ndarray | sp.csr_matrix) -> None:
+    """Refuse NaN, infinite or negative edge weights: they would make degrees non-positive or
+    NaN, and D^{-1/2} (set to 0 there) would silently zero those nodes' rows."""
+    values = a.data if sp.issparse(a) else a.ravel()
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        if sp.issparse(a):
+            coo = a.tocoo()  # keeps the order of a CSR matrix's data
+            i, j = coo.row[k], coo.col[k]
+        else:
+            i, j = divmod(k, a.shape[1])
+        raise ValueError(
+            f"adjacency weights must be finite and non-negative; A[{i}, {j}] = {values[k]} "
+            f"({int(bad.sum())} such entries)"
+        )
+
+
 def _check_adjacency(adj: sp.spmatrix) -> sp.csr_matrix:
     if not sp.issparse(adj):
         raise TypeError(f"adjacency must be a scipy sparse matrix, got {type(adj).__name__}")
     if adj.ndim != 2 or adj.shape[0] != adj.shape[1]:
         raise ValueError(f"adjacency must be square (N, N), got shape {adj.shape}")
-    return sp.csr_matrix(adj, dtype=np.float64)
+    a = sp.csr_matrix(adj, dtype=np.float64)
+    _check_weights(a)
+    return a
 
 
 def normalized_adjacency(
@@ -53,7 +73,7 @@ def normalized_adjacency(
 
     Args:
         adj (ndarray or scipy sparse matrix [N, N]): the (weighted) adjacency, symmetric for a
-            symmetric result.
+            symmetric result; weights finite and non-negative (``ValueError`` otherwise).
         dtype: the dtype of the result (float32, as the layers' supports, by default).
 
     Returns:
@@ -67,6 +87,8 @@ def normalized_adjacency(
     a = np.asarray(adj, dtype=np.float64) if dense else _check_adjacency(adj)
     if a.ndim != 2 or a.shape[0] != a.shape[1]:
         raise ValueError(f"adjacency must be square (N, N), got shape {a.shape}")
+    if dense:
+        _check_weights(a)
     deg = np.asarray(a.sum(axis=1), dtype=np.float64).ravel()
     inv_sqrt = np.where(deg > 0, 1.0 / np.sqrt(np.where(deg > 0, deg, 1.0)), 0.0)
     if dense:
@@ -79,7 +101,8 @@ def renormalized_adjacency(adj: sp.spmatrix) -> sp.csr_matrix:
     r"""The renormalisation trick, Eq. (8): Â = D̃^{-1/2} Ã D̃^{-1/2}, Ã = A + I_N, D̃_ii = Σ_j Ã_ij.
 
     Replaces I_N + D^{-1/2} A D^{-1/2}, whose eigenvalues lie in [0, 2] and whose repeated
-    application is numerically unstable, by an operator with spectrum in (−1, 1].
+    application is numerically unstable, by an operator with spectrum in (−1, 1]. The weights
+    of ``adj`` must be finite and non-negative (``ValueError`` otherwise).
     """
     a = _check_adjacency(adj)
     return normalized_adjacency(a + sp.eye(a.shape[0], format="csr"))

@@ -78,7 +78,13 @@ class _Backbone(nn.Module):
             raise TypeError(f"input must be a Tensor, got {type(x).__name__}")
         if x.dim() != 5:
             raise ValueError(f"input must be (N, C, T, V, M), got {x.dim()} dimensions")
-        _, c, t, v, _ = x.shape
+        _, c, t, v, m = x.shape
+        if m == 0:
+            raise ValueError(
+                "input has M = 0 persons; a sequence needs at least one person (give a sample "
+                "with nobody in view one person of zero coordinates; "
+                "repro.data.skeleton_transforms.stack makes M = 1)"
+            )
         if c != self.in_channels:
             raise ValueError(f"input has C = {c} channels, the model expects {self.in_channels}")
         if v != self.num_joints:
@@ -108,13 +114,17 @@ class _Backbone(nn.Module):
         return x
 
     def features(self, x: torch.Tensor, pooled: bool = True) -> torch.Tensor:
-        """The last unit's output: (N, M, C', T', V) unpooled, (N, C') pooled over T', V, M."""
+        """The last unit's output: (N, M, C', T', V) unpooled, (N, C') pooled over T', V, M.
+
+        An empty batch (N = 0) gives empty outputs, as torch's modules do.
+        """
         self._check(x)
         n, m = x.shape[0], x.shape[-1]
         y = self._embed(x)
         if not pooled:
             return y.view(n, m, *y.shape[1:])
-        return y.mean(dim=(2, 3)).view(n, m, -1).mean(dim=1)  # (NM, C', T', V) -> (N, C')
+        # (NM, C', T', V) -> (N, C'); C' named, as -1 is ambiguous for an empty batch
+        return y.mean(dim=(2, 3)).view(n, m, y.shape[1]).mean(dim=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x (Tensor[N, C, T, V, M]) -> class scores (Tensor[N, num_classes])."""

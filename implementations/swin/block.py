@@ -88,6 +88,10 @@ class SwinTransformerBlock(nn.Module):
     ) -> None:
         super().__init__()
         h, w = input_resolution
+        if min(h, w) < 1:
+            raise ValueError(f"input_resolution must be positive, got {h}x{w}")
+        if window_size < 1:
+            raise ValueError(f"window_size must be a positive integer, got {window_size}")
         if not 0 <= shift_size < window_size:
             raise ValueError(
                 f"shift_size must be in [0, window_size={window_size}), got {shift_size}"

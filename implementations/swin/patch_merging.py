@@ -23,6 +23,8 @@ class PatchMerging(nn.Module):
         self, dim: int, out_dim: int | None = None, norm_layer: type[nn.Module] = nn.LayerNorm
     ) -> None:
         super().__init__()
+        if dim < 1 or (out_dim is not None and out_dim < 1):
+            raise ValueError(f"dim and out_dim must be positive, got {dim} and {out_dim}")
         self.dim = dim
         self.out_dim = out_dim or 2 * dim
         self.norm = norm_layer(4 * dim)

@@ -122,6 +122,10 @@ class SwinTransformer(nn.Module):
         shifted_windows: alternate W-MSA and SW-MSA (False: W-MSA everywhere).
         absolute_pos_embed: add a learned absolute position embedding after patch embedding.
         relative_position_bias: use the relative position bias of Eq. (4).
+
+    Raises:
+        ValueError: a size that is not a positive int (``num_classes``: not >= 0), or sizes that
+            do not divide as stated above; named with the constraint, before any layer is built.
     """
 
     def __init__(
@@ -145,11 +149,27 @@ class SwinTransformer(nn.Module):
         relative_position_bias: bool = True,
     ) -> None:
         super().__init__()
+        for name, value in (
+            ("img_size", img_size),
+            ("patch_size", patch_size),
+            ("in_chans", in_chans),
+            ("embed_dim", embed_dim),
+            ("window_size", window_size),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 0:
+            raise ValueError(
+                f"num_classes must be an int >= 0 (0: no classifier head), got {num_classes!r}"
+            )
         if len(depths) != len(num_heads) or not depths:
             raise ValueError(
                 f"depths and num_heads must have one entry per stage, got {len(depths)} "
                 f"and {len(num_heads)}"
             )
+        for name, values in (("depths", depths), ("num_heads", num_heads)):
+            if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in values):
+                raise ValueError(f"{name} must be positive ints, one per stage, got {values!r}")
         reduction = patch_size * 2 ** (len(depths) - 1)
         if img_size % reduction:
             raise ValueError(
@@ -159,7 +179,10 @@ class SwinTransformer(nn.Module):
         dims = [embed_dim * 2**i for i in range(len(depths))]
         for i, (dim, heads) in enumerate(zip(dims, num_heads, strict=True)):
             if dim % heads:
-                raise ValueError(f"stage {i}: {dim} channels are not divisible by {heads} heads")
+                raise ValueError(
+                    f"stage {i}: {dim} channels (embed_dim · 2^{i}) are not divisible by {heads} "
+                    f"heads (num_heads[{i}])"
+                )
         self.img_size = img_size
         self.num_classes = num_classes
         self.num_features = dims[-1]

@@ -3,13 +3,14 @@
 Data are found by ``--data-root``, then ``$REPRO_DATA``, then ``~/.cache/repro``. Every loader
 checks the sha256 of the files it reads against the sums recorded in this package (not against a
 file beside the data, which could be changed together with the data) before parsing them.
+:mod:`repro.data.fetch` downloads every dataset from its pinned public source
+(``repro data fetch NAME | --all``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from functools import lru_cache
 from pathlib import Path
 
 
@@ -18,10 +19,12 @@ class DataError(RuntimeError):
 
 
 def data_roots(data_root: str | os.PathLike[str] | None = None) -> list[Path]:
-    """Candidate roots, in the order they are searched."""
-    roots = []
+    """Candidate roots, in the order they are searched: an explicit ``data_root`` alone (a
+    dataset missing there must not be found silently elsewhere), else ``$REPRO_DATA`` then
+    ``~/.cache/repro``."""
     if data_root is not None:
-        roots.append(Path(data_root))
+        return [Path(data_root)]
+    roots = []
     if os.environ.get("REPRO_DATA"):
         roots.append(Path(os.environ["REPRO_DATA"]))
     roots.append(Path.home() / ".cache" / "repro")
@@ -52,8 +55,8 @@ def find_dataset(
     )
 
 
-@lru_cache(maxsize=256)
-def _sha256(path: str, mtime_ns: int, size: int) -> str:
+def sha256(path: str | os.PathLike[str]) -> str:
+    """sha256 of a file, read in 1 MiB chunks."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -61,10 +64,12 @@ def _sha256(path: str, mtime_ns: int, size: int) -> str:
     return h.hexdigest()
 
 
-def sha256(path: str | os.PathLike[str]) -> str:
-    """sha256 of a file (cached per path, modification time and size)."""
-    st = os.stat(path)
-    return _sha256(str(path), st.st_mtime_ns, st.st_size)
+def _mismatch(path: Path, size: int, got: str, expected: str, how_to_get: str) -> DataError:
+    return DataError(
+        f"checksum mismatch for {path} ({size} bytes): sha256 {got}, expected "
+        f"{expected}. The file is corrupt, truncated or a different version; "
+        f"delete it and obtain it again. {how_to_get}".strip()
+    )
 
 
 def verify_file(path: Path, expected_sha256: str, how_to_get: str = "") -> Path:
@@ -73,13 +78,24 @@ def verify_file(path: Path, expected_sha256: str, how_to_get: str = "") -> Path:
         raise DataError(f"missing file {path}. {how_to_get}".strip())
     got = sha256(path)
     if got != expected_sha256:
-        size = path.stat().st_size
-        raise DataError(
-            f"checksum mismatch for {path} ({size} bytes): sha256 {got}, expected "
-            f"{expected_sha256}. The file is corrupt, truncated or a different version; "
-            f"delete it and obtain it again. {how_to_get}".strip()
-        )
+        raise _mismatch(path, path.stat().st_size, got, expected_sha256, how_to_get)
     return path
+
+
+def read_verified(path: Path, expected_sha256: str, how_to_get: str = "") -> bytes:
+    """The bytes of ``path``, read once and checked against ``expected_sha256``.
+
+    What is parsed is what was hashed: no second read can see a file changed in between.
+    Raises :class:`DataError` for a missing file or a checksum mismatch.
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"missing file {path}. {how_to_get}".strip()) from None
+    got = hashlib.sha256(data).hexdigest()
+    if got != expected_sha256:
+        raise _mismatch(path, len(data), got, expected_sha256, how_to_get)
+    return data
 
 
 #: Dataset names an experiment may declare (``Experiment.data``): the function that verifies

@@ -37,12 +37,15 @@ SHA256 = {
         "fc607395669ec21321ea83e4b82c0544b7e8e63ff5b34337c06bc0a17cc0da3c"
     ),
     "usps/usps_16x16.npz": "c4b46d2de18f2fc59cdbd4117a86450c27fd9b3d986cb145c7e95848380e7bc9",
+    # the source usps_16x16.npz is converted from (repro.data.fetch); no loader reads it
+    "usps/usps.h5": "734f88c541104a956d88be2c95d03b4a463ffd74ccc2ba9c80841fb98e3fcb36",
 }
 
 HOW_TO_GET = (
-    "The MNIST test files are the standard t10k-*-ubyte.gz files from the MNIST distribution; "
-    "usps_16x16.npz is the USPS split of the widely distributed usps.h5 converted to numpy "
-    "(see ../shared/data/images/README.md). Put them under <data root>/images/."
+    "Get them with `repro data fetch images` (the MNIST test files from github.com/kelas/mnist, "
+    "usps.h5 from github.com/niuers/Learning-From-Data-A-Short-Course, at pinned commits, "
+    "sha256 verified; usps_16x16.npz is converted from usps.h5), or put them under "
+    "<data root>/images/ (see ../shared/data/images/README.md)."
 )
 
 

@@ -4,7 +4,8 @@ Files ``<root>/planetoid/ind.<name>.{x,y,tx,ty,allx,ally,graph,test.index}`` as 
 Yang et al. (ICML 2016) and used unchanged by Kipf & Welling. The pickles are Python-2 pickles of
 numpy arrays, scipy CSR matrices and a ``defaultdict`` of adjacency lists; they are read through
 :class:`RestrictedUnpickler`, which admits exactly those classes and refuses any other global, so a
-tampered file cannot run code. Every file's sha256 is checked first against the sums below.
+tampered file cannot run code. Each file is read once, and its sha256 is checked (against the sums
+below) on the very bytes that are then parsed.
 
 The assembly follows the authors' ``load_data`` (tkipf/gcn): features are ``vstack(allx, tx)``
 with the tx rows moved to their ``test.index`` positions; for Citeseer the 15 test ids without a
@@ -19,8 +20,6 @@ from __future__ import annotations
 import io
 import os
 import pickle
-import shutil
-import urllib.request
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,7 @@ from typing import ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from repro.data import DataError, data_roots, find_dataset, verify_file
+from repro.data import DataError, find_dataset, read_verified, verify_file
 
 DATASETS = ("cora", "citeseer", "pubmed")
 PARTS = ("x", "y", "tx", "ty", "allx", "ally", "graph", "test.index")
@@ -61,13 +60,10 @@ SHA256 = {
     "ind.pubmed.y": "e6c807633307a07ed659249006536a147c7999c797f11a2560752990181b41b3",
 }
 
-#: The public Planetoid repository (Yang et al.); the same bytes as tkipf/gcn's gcn/data/.
-PUBLIC_URL = "https://github.com/kimiyoung/planetoid/raw/master/data/"
-
 HOW_TO_GET = (
-    "Get the Planetoid files with `repro data fetch planetoid` (downloads from "
-    f"{PUBLIC_URL}, verifying sha256), or copy them from github.com/kimiyoung/planetoid "
-    "(data/) into <data root>/planetoid/."
+    "Get the Planetoid files with `repro data fetch planetoid` (downloads them from "
+    "github.com/tkipf/gcn, gcn/data/, at a pinned commit, verifying sha256), or copy them "
+    "from there into <data root>/planetoid/."
 )
 
 
@@ -144,30 +140,41 @@ def _check_name(name: str) -> str:
     return name
 
 
-def verify(name: str, data_root: str | os.PathLike[str] | None = None) -> Path:
-    """Check that every file of dataset ``name`` is present and intact; return the folder."""
-    name = _check_name(name)
+def _files(name: str, data_root: str | os.PathLike[str] | None) -> list[Path]:
+    """The eight files of dataset ``name``; :class:`DataError` naming any that are missing."""
     folder = find_dataset("planetoid", data_root, HOW_TO_GET)
-    files = [f"ind.{name}.{part}" for part in PARTS]
-    missing = [f for f in files if not (folder / f).is_file()]
+    files = [folder / f"ind.{name}.{part}" for part in PARTS]
+    missing = [f.name for f in files if not f.is_file()]
     if missing:
         raise DataError(f"{name}: missing {', '.join(missing)} in {folder}. {HOW_TO_GET}")
+    return files
+
+
+def verify(name: str, data_root: str | os.PathLike[str] | None = None) -> Path:
+    """Check that every file of dataset ``name`` is present and intact; return the folder."""
+    files = _files(_check_name(name), data_root)
     for f in files:
-        verify_file(folder / f, SHA256[f], HOW_TO_GET)
-    return folder
+        verify_file(f, SHA256[f.name], HOW_TO_GET)
+    return files[0].parent
 
 
 def load(name: str, data_root: str | os.PathLike[str] | None = None) -> Planetoid:
-    """Load Cora, Citeseer or Pubmed with the standard split (checksums verified first)."""
+    """Load Cora, Citeseer or Pubmed with the standard split.
+
+    Each file is read once: its sha256 is checked on those bytes, and the same bytes are
+    unpickled (through :class:`RestrictedUnpickler`) or parsed.
+    """
     name = _check_name(name)
-    folder = verify(name, data_root)
+    raw = {
+        part: read_verified(f, SHA256[f.name], HOW_TO_GET)
+        for part, f in zip(PARTS, _files(name, data_root), strict=True)
+    }
     obj = {
-        part: restricted_load((folder / f"ind.{name}.{part}").read_bytes(), f"ind.{name}.{part}")
+        part: restricted_load(raw[part], f"ind.{name}.{part}")
         for part in ("x", "y", "tx", "ty", "allx", "ally", "graph")
     }
     test_index = np.array(
-        [int(line) for line in (folder / f"ind.{name}.test.index").read_text().split()],
-        dtype=np.int64,
+        [int(line) for line in raw["test.index"].decode("ascii").split()], dtype=np.int64
     )
     tx, ty = sp.csr_matrix(obj["tx"]), np.asarray(obj["ty"])
     allx, ally = sp.csr_matrix(obj["allx"]), np.asarray(obj["ally"])
@@ -208,45 +215,3 @@ def load(name: str, data_root: str | os.PathLike[str] | None = None) -> Planetoi
         val=np.arange(n_train, n_train + 500, dtype=np.int64),
         test=test_sorted,
     )
-
-
-def fetch(
-    data_root: str | os.PathLike[str] | None = None,
-    base_url: str = PUBLIC_URL,
-    names: tuple[str, ...] = DATASETS,
-) -> Path:
-    """Download the Planetoid files into ``<root>/planetoid`` and verify each one's sha256.
-
-    ``root`` is ``data_root`` or the first search root (``$REPRO_DATA`` or ``~/.cache/repro``).
-    Files already present and intact are kept; a download whose checksum does not match is
-    deleted and reported.
-    """
-    dest = (Path(data_root) if data_root else data_roots()[0]) / "planetoid"
-    dest.mkdir(parents=True, exist_ok=True)
-    for ds in names:
-        for part in PARTS:
-            fname = f"ind.{_check_name(ds)}.{part}"
-            target = dest / fname
-            if target.is_file():
-                try:
-                    verify_file(target, SHA256[fname])
-                    continue
-                except DataError:
-                    target.unlink()
-            tmp = target.with_suffix(target.suffix + ".part")
-            try:
-                with (
-                    urllib.request.urlopen(base_url + fname, timeout=60) as r,
-                    open(tmp, "wb") as f,
-                ):
-                    shutil.copyfileobj(r, f)
-            except OSError as e:
-                tmp.unlink(missing_ok=True)
-                raise DataError(f"could not download {base_url + fname}: {e}") from e
-            try:
-                verify_file(tmp, SHA256[fname])
-            except DataError:
-                tmp.unlink(missing_ok=True)
-                raise
-            tmp.replace(target)
-    return dest

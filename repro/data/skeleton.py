@@ -34,9 +34,9 @@ MANIFEST = "MANIFEST.sha256"
 MANIFEST_SHA256 = "34216d39db169d3a8e40bbae5ab9da86ec74ea7372b7098b73584264f79b5490"
 
 HOW_TO_GET = (
-    "The skeleton folder is a byte-for-byte copy of the data of the public repository "
-    "JeslieHCI/UTKinect_3 (commit 590aede4); see ../shared/data/skeleton/README.md. Put it "
-    "under <data root>/skeleton/."
+    "Get it with `repro data fetch skeleton` (downloads the data of the public repository "
+    "JeslieHCI/UTKinect_3 at commit 590aede4, sha256 verified), or put a byte-for-byte copy "
+    "under <data root>/skeleton/ (see ../shared/data/skeleton/README.md)."
 )
 
 MSR_ACTIONS: tuple[str, ...] = (

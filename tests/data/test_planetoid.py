@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import shutil
+import sys
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -90,15 +93,51 @@ def test_missing_root_and_unknown_name(tmp_path, monkeypatch):
         planetoid.load("cora", tmp_path)
 
 
-def test_fetch_verifies_downloads(planetoid_dir, tmp_path):
-    """`repro data fetch` against a local mirror (a file:// URL): files land and verify."""
-    dest = planetoid.fetch(tmp_path, base_url=planetoid_dir.as_uri() + "/", names=("cora",))
-    assert sorted(p.name for p in dest.iterdir()) == sorted(
-        f"ind.cora.{p}" for p in planetoid.PARTS
-    )
-    bad = tmp_path / "bad"
-    shutil.copytree(planetoid_dir, bad / "mirror", ignore=shutil.ignore_patterns("*.pubmed.*"))
-    (bad / "mirror" / "ind.cora.y").write_bytes(b"not the file")
-    with pytest.raises(DataError, match=r"checksum mismatch.*ind\.cora\.y"):
-        planetoid.fetch(bad / "out", base_url=(bad / "mirror").as_uri() + "/", names=("cora",))
-    assert not (bad / "out" / "planetoid" / "ind.cora.y").exists()
+def test_load_reads_each_file_once(planetoid_dir, tmp_path):
+    """The sha256 is computed on the bytes that are unpickled: one open per file, no re-read."""
+    dest = _copy_cora(planetoid_dir, tmp_path)
+    with _opened_files() as opened:
+        planetoid.load("cora", tmp_path)
+    cora = sorted(str(dest / f"ind.cora.{part}") for part in planetoid.PARTS)
+    assert sorted(p for p in opened if p.startswith(str(dest))) == cora
+
+
+def test_same_size_same_mtime_change_is_caught(planetoid_dir, tmp_path):
+    """No checksum cache keyed by (path, mtime, size): a swapped file of equal size fails."""
+    dest = _copy_cora(planetoid_dir, tmp_path)
+    planetoid.load("cora", tmp_path)
+    path = dest / "ind.cora.ty"
+    st = path.stat()
+    data = path.read_bytes()
+    path.write_bytes(data[:-8] + bytes(8))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert path.stat().st_size == st.st_size and path.stat().st_mtime_ns == st.st_mtime_ns
+    with pytest.raises(DataError, match=r"checksum mismatch for .*ind\.cora\.ty"):
+        planetoid.load("cora", tmp_path)
+    with pytest.raises(DataError, match=r"checksum mismatch for .*ind\.cora\.ty"):
+        planetoid.verify("cora", tmp_path)
+
+
+#: while a test listens, the audit hook appends the path of every opened file to _AUDIT[-1]
+_AUDIT: list[list[str]] = []
+_HOOKED = False
+
+
+def _on_audit(event: str, args: tuple) -> None:
+    if event == "open" and _AUDIT and isinstance(args[0], (str, os.PathLike)):
+        _AUDIT[-1].append(os.fspath(args[0]))
+
+
+@contextlib.contextmanager
+def _opened_files() -> Iterator[list[str]]:
+    """Paths opened inside the block (an audit hook cannot be removed: one, idle outside)."""
+    global _HOOKED
+    if not _HOOKED:
+        sys.addaudithook(_on_audit)
+        _HOOKED = True
+    opened: list[str] = []
+    _AUDIT.append(opened)
+    try:
+        yield opened
+    finally:
+        _AUDIT.remove(opened)

@@ -146,3 +146,17 @@ def test_dcn_runs_on_device(device: str) -> None:
     w = torch.randn(3, 4, 3, 3, device=device, requires_grad=True)
     deform_conv2d(x, offset, w, padding=1).sum().backward()
     assert x.grad is not None and offset.grad is not None and w.grad is not None
+
+
+def test_dcn_huge_finite_offset_reads_zero_in_bfloat16() -> None:
+    """In bfloat16 (which torchvision's CPU kernel lacks) an offset of 1e30 samples far outside
+    the map: zero, so the output is the bias (it read a wrong value before the sample positions
+    were clamped to two pixels outside)."""
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(1, 3, 1, 5, generator=gen).bfloat16()
+    weight = torch.randn(4, 3, 3, 3, generator=gen).bfloat16()
+    bias = torch.randn(4, generator=gen).bfloat16()
+    offset = torch.zeros(1, 18, 1, 5, dtype=torch.bfloat16)
+    offset[:, 0::2] = 1e30
+    out = deform_conv2d(x, offset, weight, bias, padding=1)
+    assert torch.equal(out, bias[None, :, None, None].expand_as(out))

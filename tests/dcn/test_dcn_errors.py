@@ -125,6 +125,9 @@ def _roi_good() -> dict:
         ({"offset": torch.full((2, 2, 2, 2), math.inf)}, ValueError, r"offset must be finite"),
         ({"output_size": 0}, ValueError, r"output_size must be positive"),
         ({"spatial_scale": 0.0}, ValueError, r"spatial_scale must be a positive"),
+        ({"spatial_scale": -0.5}, ValueError, r"spatial_scale must be a positive finite number"),
+        ({"spatial_scale": math.inf}, ValueError, r"spatial_scale must be a positive finite"),
+        ({"spatial_scale": math.nan}, ValueError, r"spatial_scale must be a positive finite"),
         ({"sampling_ratio": -1}, ValueError, r"sampling_ratio must be an int >= 0"),
         ({"input": torch.randn(2, 8, 0, 10)}, ValueError, r"no zero-sized dimension"),
     ],
@@ -133,6 +136,50 @@ def test_dcn_roi_pool_bad_input_raises(change: dict, error: type, match: str) ->
     args = {**_roi_good(), **change}
     with pytest.raises(error, match=match):
         deform_roi_pool(**args)
+
+
+@pytest.mark.parametrize("pool", [deform_roi_pool, deform_ps_roi_pool])
+def test_dcn_roi_pool_refuses_a_box_too_large_to_read(pool) -> None:
+    """The adaptive sampling count grows with the box: a 10^6-pixel box would need 5·10^5 x
+    5·10^5 points per bin (terabytes); it is refused before anything is allocated."""
+    x = torch.randn(1, 8, 10, 10)
+    huge = torch.tensor([[0.0, 0, 0, 1e6, 1e6]])
+    with pytest.raises(ValueError, match=r"box 0 needs 500000 x 500000 sample points.*fixed "):
+        pool(x, huge, output_size=2)
+    assert pool(x, huge, output_size=2, sampling_ratio=2).shape[0] == 1
+    with pytest.raises(ValueError, match=r"pass a sampling_ratio smaller than 100000"):
+        pool(x, huge, output_size=2, sampling_ratio=100_000)
+
+
+def test_dcn_roi_pool_box_overflow_raises() -> None:
+    x = torch.randn(1, 8, 10, 10).half()
+    boxes = torch.tensor([[0.0, 0, 0, 6e4, 6e4]]).half()
+    with pytest.raises(ValueError, match=r"boxes times spatial_scale \(2.0\) overflow"):
+        deform_roi_pool(x, boxes, output_size=2, spatial_scale=2.0)
+
+
+@pytest.mark.parametrize(
+    ("spoil", "match"),
+    [
+        ("input", r"^input must be finite; it holds NaN"),
+        ("weight", r"^conv_offset's weight or bias holds NaN or infinite values"),
+        ("overflow", r"^the offset branch conv_offset overflowed"),
+    ],
+)
+def test_dcn_module_non_finite_offsets_blame_their_cause(spoil: str, match: str) -> None:
+    """The layer computes its own offsets, so a non-finite offset is named by its cause: the
+    input, the offset branch's parameters, or an overflow in that branch."""
+    layer = DeformConv2d(4, 3, 3, padding=1)
+    x = torch.randn(2, 4, 6, 6)
+    with torch.no_grad():
+        if spoil == "input":
+            x[1, 2, 3, 3] = math.nan
+        elif spoil == "weight":
+            layer.conv_offset.weight[0, 0, 0, 0] = math.inf
+        else:
+            layer.conv_offset.weight.fill_(3e38)
+    with pytest.raises(ValueError, match=match):
+        layer(x)
 
 
 def test_dcn_ps_roi_pool_channels_must_fill_the_bins() -> None:

@@ -7,6 +7,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from implementations.dcn import deform_conv2d
 from implementations.dcn.identity_checks import torchvision_peer
 from implementations.dcn.paper import PAPER
 from repro.experiment import deviation, instance_generator
@@ -32,3 +33,42 @@ def test_dcn_eq2_matches_torchvision_outputs_and_gradients(seed: int) -> None:
 def test_dcn_eq2_matches_torchvision_in_float64(seed: int) -> None:
     """dcn.eq2.torchvision-peer in float64: the same instances agree to 1e-10 (relative)."""
     assert torchvision_peer(instance_generator(seed), torch.float64) <= RTOL_FLOAT64
+
+
+@pytest.mark.parametrize(
+    ("dtype", "height", "width", "channel", "big"),
+    [
+        (torch.float32, 1, 5, 0, 1e30),  # Δy on a 1-pixel-high map
+        (torch.float32, 1, 5, 0, 3e38),  # Δy · 2 / height overflowed to inf, then NaN
+        (torch.float32, 4, 1, 1, -3e38),  # Δx on a 1-pixel-wide map
+        (torch.float64, 1, 5, 0, 1.7e308),
+        (torch.float16, 1, 5, 0, 6e4),
+    ],
+)
+def test_dcn_huge_finite_offset_reads_zero_like_torchvision(
+    dtype: torch.dtype, height: int, width: int, channel: int, big: float
+) -> None:
+    """A huge finite offset samples far outside the map: zero, so the output is the bias and the
+    offset's gradient is zero, as in torchvision (it was NaN where the offset overflowed)."""
+    from torchvision.ops import deform_conv2d as tv_deform_conv2d
+
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(2, 3, height, width, generator=gen).to(dtype)
+    weight = torch.randn(4, 3, 3, 3, generator=gen).to(dtype)
+    bias = torch.randn(4, generator=gen).to(dtype)
+    offset = torch.zeros(2, 18, height, width, dtype=torch.float64)
+    offset[:, channel::2] = big  # every kernel position's Δy (channel 0) or Δx (channel 1)
+    offset = offset.to(dtype)
+    assert bool(torch.isfinite(offset).all())
+    results = []
+    for op in (deform_conv2d, tv_deform_conv2d):
+        args = [t.clone().requires_grad_() for t in (x, offset, weight, bias)]
+        out = op(*args, padding=1)
+        out.sum().backward()
+        results.append((out, *(a.grad for a in args)))
+    ours, theirs = results
+    torch.testing.assert_close(
+        ours[0], bias[None, :, None, None].expand_as(ours[0]), rtol=0, atol=0
+    )
+    for a, b in zip(ours, theirs, strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)

@@ -157,3 +157,22 @@ def test_bad_adjacency_is_refused():
         normalized_adjacency([[0, 1], [1, 0]])
     with pytest.raises(ValueError, match="unknown propagation model"):
         propagation_supports("chebyshev7", sp.eye(3, format="csr"))
+
+
+@pytest.mark.parametrize("bad", [-0.5, np.nan, np.inf])
+@pytest.mark.parametrize(
+    "operator",
+    [
+        lambda a: normalized_adjacency(a),
+        lambda a: normalized_adjacency(sp.csr_matrix(a)),
+        lambda a: renormalized_adjacency(sp.csr_matrix(a)),
+    ],
+    ids=["normalized-dense", "normalized-sparse", "renormalized"],
+)
+def test_negative_or_non_finite_weights_are_refused(operator, bad):
+    """A negative or NaN weight made a degree non-positive or NaN, and the operator silently
+    zeroed that node's row and column; it is refused, naming an offending entry."""
+    a = np.array([[0, 1, 0, 0], [1, 0, 2, 0], [0, 2, 0, 1], [0, 0, 1, 0]], dtype=np.float64)
+    a[2, 3] = a[3, 2] = bad
+    with pytest.raises(ValueError, match=r"weights must be finite and non-negative; A\[2, 3\]"):
+        operator(a)

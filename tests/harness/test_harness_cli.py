@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -80,21 +81,162 @@ def test_quick_run_cannot_save_a_baseline(quick_toy):
         main(["--results", str(quick_toy), "run", "toy", "--quick", "--save-baseline"])
 
 
-def test_check_catches_a_planted_regression(quick_toy, capsys):
-    """A baseline equal to the results passes; moving the toy mean by 3 fails."""
-    doc = json.loads((quick_toy / "toy.json").read_text())
-    (quick_toy / "baselines").mkdir(exist_ok=True)
-    (quick_toy / "baselines" / "toy.json").write_text(dump(doc))
-    assert main(["--results", str(quick_toy), "check", "toy"]) == 0
+def _plant(folder, change) -> None:
+    """Rewrite ``folder/toy.json`` with ``change(claims by id)`` applied."""
+    doc = json.loads((folder / "toy.json").read_text())
+    change({c["id"]: c for c in doc["claims"]})
+    (folder / "toy.json").write_text(dump(doc))
 
-    planted = json.loads(json.dumps(doc))
-    mean = next(c for c in planted["claims"] if c["id"] == "toy.table1.mean")
-    mean["value"] -= 3.0
-    (quick_toy / "toy.json").write_text(dump(planted))
+
+@pytest.fixture
+def full_toy(toy, tmp_path, monkeypatch):
+    """A full run of the toy paper with its baseline (toy data present)."""
+    (tmp_path / "toy.bin").write_bytes(b"1")
+    monkeypatch.setenv("TOY_DATA", str(tmp_path / "toy.bin"))
+    args = ["--results", str(tmp_path), "run", "toy", "--full", "--no-progress", "--jobs", "1"]
+    assert main([*args, "--save-baseline"]) == 0
+    return tmp_path
+
+
+def test_check_catches_a_planted_regression(full_toy, capsys):
+    """A baseline equal to the results passes; moving the toy mean away from 10 by 3 fails."""
+    assert main(["--results", str(full_toy), "check", "toy"]) == 0
+    _plant(full_toy, lambda c: c["toy.table1.mean"].update(value=c["toy.table1.mean"]["value"] + 3))
     capsys.readouterr()
-    assert main(["--results", str(quick_toy), "check", "toy"]) == 1
+    assert main(["--results", str(full_toy), "check", "toy"]) == 1
     out = capsys.readouterr().out
-    assert "toy.table1.mean" in out and "moved beyond tolerance" in out
+    assert "toy.table1.mean" in out and "moved beyond tolerance" in out and "regression" in out
+    assert "full run (n = 2–8)" in out  # both sides' size and n are printed
+
+
+def test_improvements_are_listed_apart_and_fail_only_when_strict(full_toy, capsys):
+    """Baseline 12.5, latest 10.1: a move of 2.4 towards the paper's 10 (tolerance 1)."""
+    base = json.loads((full_toy / "baselines" / "toy.json").read_text())
+    next(c for c in base["claims"] if c["id"] == "toy.table1.mean").update(value=12.5, sem=1e-6)
+    (full_toy / "baselines" / "toy.json").write_text(dump(base))
+    _plant(full_toy, lambda c: c["toy.table1.mean"].update(value=10.1, sem=1e-6))
+    capsys.readouterr()
+    assert main(["--results", str(full_toy), "check", "toy"]) == 0
+    assert "improvements (towards the paper" in capsys.readouterr().out
+    assert main(["--results", str(full_toy), "check", "toy", "--strict"]) == 1
+
+
+@pytest.mark.parametrize(
+    "value, sem", [(float("nan"), 0.1), (10.0, float("inf"))], ids=["nan-value", "inf-se"]
+)
+def test_check_fails_on_numbers_that_are_not_finite(full_toy, capsys, value, sem):
+    _plant(full_toy, lambda c: c["toy.table1.mean"].update(value=value, sem=sem))
+    assert main(["--results", str(full_toy), "check", "toy"]) == 1
+    assert "not a finite number" in capsys.readouterr().out
+
+
+def test_machine_dependent_moves_never_gate(full_toy, monkeypatch, capsys):
+    import tests.harness.toy_paper as module
+
+    claims = tuple(
+        replace(c, machine_dependent=True) if c.id == "toy.table1.mean" else c
+        for c in module.PAPER.claims
+    )
+    monkeypatch.setattr(module, "PAPER", replace(module.PAPER, claims=claims))
+    _plant(full_toy, lambda c: c["toy.table1.mean"].update(value=c["toy.table1.mean"]["value"] + 3))
+    assert main(["--results", str(full_toy), "check", "toy"]) == 0
+    assert "never gating" in capsys.readouterr().out
+
+
+def test_a_smaller_run_compares_identities_only(full_toy, capsys):
+    args = ["--results", str(full_toy), "run", "toy", "--quick", "--no-progress", "--jobs", "1"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "agree within their statistics" in out  # the run's summary beside the committed run
+    assert main(["--results", str(full_toy), "check", "toy"]) == 0  # the latest: quick
+    out = capsys.readouterr().out
+    assert "latest   quick run" in out and "not compared" in out
+    _plant(full_toy / "quick", lambda c: c["toy.eq1.round-trip"].update(value=1.0))
+    assert main(["--results", str(full_toy), "check", "toy", "--size", "quick"]) == 1
+    assert main(["--results", str(full_toy), "check", "toy", "--size", "full"]) == 0
+
+
+def test_baselines_are_refused_without_seeds_or_data(toy, tmp_path, capsys):
+    full = ["--results", str(tmp_path), "run", "toy", "--full", "--no-progress", "--jobs", "1"]
+    assert main([*full, "--save-baseline"]) == 2  # toy data absent
+    err = capsys.readouterr().err
+    assert "toy.table2.needs-data" in err and "--allow-missing" in err
+    assert not (tmp_path / "toy.json").exists()  # refused before anything was written
+    assert main([*full, "--save-baseline", "--seeds", "1", "--allow-missing"]) == 2
+    assert "at least 2 seeds" in capsys.readouterr().err
+    assert main([*full, "--save-baseline", "--allow-missing"]) == 0
+    assert (tmp_path / "baselines" / "toy.json").is_file()
+
+
+def test_check_with_no_baselines_at_all_fails(toy, tmp_path, capsys):
+    assert main(["--results", str(tmp_path), "check"]) == 1
+    assert "no baseline" in capsys.readouterr().out
+
+
+def test_default_runs_keep_to_their_own_folder(toy, tmp_path):
+    args = ["--results", str(tmp_path), "run", "toy", "--no-progress", "--jobs", "1"]
+    assert main(args) == 0
+    assert (tmp_path / "default" / "toy.json").is_file() and not (tmp_path / "toy.json").exists()
+    assert main(["--results", str(tmp_path), "table", "--size", "default"]) == 0
+    assert (tmp_path / "default" / "README.md").is_file()
+    assert not (tmp_path / "README.md").exists()
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--seeds", "0"], "must be at least 1"),
+        (["--seeds", "-3"], "must be at least 1"),
+        (["--jobs", "0"], "must be at least 1"),
+        (["--jobs", "-1"], "must be at least 1"),
+        (["--device", "foo"], "use cpu, cuda or cuda:N"),
+    ],
+)
+def test_bad_run_arguments_exit_2(toy, tmp_path, capsys, extra, message):
+    with pytest.raises(SystemExit) as e:
+        main(["--results", str(tmp_path), "run", "toy", "--quick", *extra])
+    assert e.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_cuda_without_a_gpu_exits_2(toy, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
+    assert main(["--results", str(tmp_path), "run", "toy", "--quick", "--device", "cuda"]) == 2
+    assert "sees no CUDA device" in capsys.readouterr().err
+
+
+def test_a_bad_data_root_exits_2_before_any_work(tmp_path, capsys):
+    (tmp_path / "afile").write_text("x")
+    (tmp_path / "empty").mkdir()
+    for root, message in (
+        (tmp_path / "nope", "is missing"),
+        (tmp_path / "afile", "is a file"),
+        (tmp_path / "empty", "gcn needs cora"),
+    ):
+        args = ["--results", str(tmp_path / "res"), "run", "gcn", "--data-root", str(root)]
+        assert main(args) == 2
+        assert message in capsys.readouterr().err
+    assert not (tmp_path / "res").exists()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b'{"paper": "toy", "claims": [',
+        b"\xff\xfe\x00garbage",
+        b'{"paper": "toy"}',
+        b'{"paper": "toy", "run": {"size": "full"}, "claims": [{"id": "toy.x"}]}',
+    ],
+    ids=["empty", "truncated", "not-utf8", "no-claims", "bad-claims"],
+)
+def test_unreadable_results_files_are_one_line_errors(toy, tmp_path, capsys, content):
+    (tmp_path / "toy.json").write_bytes(content)
+    (tmp_path / "baselines").mkdir()
+    (tmp_path / "baselines" / "toy.json").write_bytes(content)
+    for command in (["check", "toy", "--size", "full"], ["table"], ["list"]):
+        assert main(["--results", str(tmp_path), *command]) == 2, command
+        err = capsys.readouterr().err
+        assert err.startswith("repro: ") and "toy.json" in err and err.count("\n") == 1
 
 
 def test_check_without_baseline_says_how_to_make_one(toy, tmp_path, capsys):
@@ -121,8 +263,8 @@ def test_data_problems_are_one_line_errors(tmp_path, capsys):
     # no network here, or a network: either the download fails with a message, or it verifies
     if status == 2:
         err = capsys.readouterr().err
-        assert err.startswith("repro: could not download") and "ind.cora" in err
+        assert err.startswith("repro: cannot download") and "ind.cora" in err
     else:
         assert status == 0
-    assert main(["data", "verify", "planetoid", "--data-root", str(tmp_path / "nope")]) == 0
+    assert main(["data", "verify", "planetoid", "--data-root", str(tmp_path / "nope")]) == 2
     assert "is not a directory" in capsys.readouterr().out

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -10,7 +16,10 @@ from hypothesis import strategies as st
 
 from repro.claims import Measurement
 from repro.experiment import Experiment, deviation, measure_identity
+from repro.results import write_atomic
 from repro.runner import RunContext, run_paper
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _quiet(**kw) -> RunContext:
@@ -87,3 +96,66 @@ def test_experiment_declarations_are_checked():
         Experiment("empty", lambda ctx: iter(()), ())
     with pytest.raises(ValueError, match="declared twice"):
         Experiment("twice", lambda ctx: iter(()), ("a.b", "a.b"))
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting to be reaped counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return not any(line.startswith("State:\tZ") for line in f)
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc (Linux only)")
+def test_workers_exit_when_the_runner_is_killed(tmp_path):
+    """SIGKILL of the runner leaves no worker behind (each watches its parent)."""
+    files = [tmp_path / "a.pid", tmp_path / "b.pid"]
+    script = (
+        "from repro.runner import RunContext\n"
+        "from tests.harness.toy_paper import record_pid_and_sleep\n"
+        f"RunContext(jobs=2, progress=False).map(record_pid_and_sleep, {[str(f) for f in files]})\n"
+    )
+    runner = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while not all(f.is_file() and f.read_text() for f in files):
+        assert time.monotonic() < deadline and runner.poll() is None, "workers never started"
+        time.sleep(0.1)
+    workers = [int(f.read_text()) for f in files]
+    runner.send_signal(signal.SIGKILL)
+    runner.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers)
+
+
+def test_an_interrupted_write_leaves_no_temporary_file_behind(tmp_path):
+    """A temporary file of a writer that no longer exists is removed by the next write; one of
+    a live writer is left alone."""
+    target = tmp_path / "paper.json"
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    stale = tmp_path / f".paper.json.{dead.stdout.strip()}.tmp"
+    stale.write_text("half a table")
+    live = tmp_path / f".paper.json.{os.getppid()}.tmp"
+    live.write_text("being written")
+    write_atomic(target, "{}\n")
+    assert target.read_text() == "{}\n"
+    assert not stale.exists() and live.exists()
+    assert not list(tmp_path.glob(f".paper.json.{os.getpid()}.tmp"))
+
+
+def test_results_carry_no_local_paths(monkeypatch):
+    from repro.results import private
+
+    monkeypatch.setenv("REPRO_DATA", "/srv/alice/data")
+    monkeypatch.setenv("HOME", "/home/alice")
+    text = "missing /srv/alice/data/planetoid/ind.pubmed.allx; looked in /home/alice/.cache/repro"
+    assert private(text) == (
+        "missing $REPRO_DATA/planetoid/ind.pubmed.allx; looked in ~/.cache/repro"
+    )

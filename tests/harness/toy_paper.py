@@ -107,3 +107,12 @@ EXPERIMENTS = (
     Experiment("seeded", _seeded, claims=("toy.table1.mean", "toy.table1.gap")),
     Experiment("with-data", _with_data, claims=("toy.table2.needs-data",), data=("toy_data",)),
 )
+
+
+def record_pid_and_sleep(path: str) -> None:
+    """A job for the worker-cleanup test: write this worker's pid, then wait a minute."""
+    import time
+
+    with open(path, "w") as f:
+        f.write(str(os.getpid()))
+    time.sleep(60)

@@ -156,3 +156,26 @@ def test_bad_construction():
         STGCN(0, "kinect-v1")
     with pytest.raises(ValueError, match="base width must be positive"):
         scaled_widths(0)
+
+
+@pytest.mark.parametrize("model", ["stgcn", "baseline"])
+def test_empty_batch_gives_empty_scores(model):
+    """N = 0 gives (0, classes) scores and (0, M, C', T', V) features, as torch's modules do,
+    in training and in evaluation mode."""
+    if model == "stgcn":
+        net = STGCN(4, "kinect-v1", widths=SMALL)
+    else:
+        net = BaselineTCN(4, 20, widths=SMALL)
+    for train in (True, False):
+        net.train(train)
+        scores = net(torch.zeros(0, 3, 16, 20, 2))
+        assert scores.shape == (0, 4)
+        features = net.features(torch.zeros(0, 3, 16, 20, 2), pooled=False)
+        assert features.shape[:3] == (0, 2, SMALL[-1])
+
+
+@pytest.mark.parametrize("n", [2, 0])
+def test_no_person_is_refused(n):
+    model = STGCN(4, "kinect-v1", widths=SMALL)
+    with pytest.raises(ValueError, match="M = 0 persons; a sequence needs at least one person"):
+        model(torch.zeros(n, 3, 16, 20, 0))

@@ -70,6 +70,23 @@ def test_same_seed_same_model() -> None:
         (lambda: SwinTransformerBlock(8, (8, 8), 2, 4)(torch.zeros(1, 4, 4, 8)), "built for"),
         (lambda: SwinTransformerBlock(8, (8, 8), 2, 4, shift_size=4), "shift_size must be"),
         (lambda: SwinTransformer(patch_size=4, img_size=224, window_size=5), "divisible by"),
+        # non-positive sizes: refused in __init__, not a ZeroDivisionError in a submodule
+        (lambda: swin_transformer("swin_digits", patch_size=0), "patch_size must be a positive"),
+        (lambda: swin_transformer("swin_digits", img_size=0), "img_size must be a positive int"),
+        (lambda: swin_transformer("swin_digits", num_heads=(0, 4)), r"num_heads must be positive"),
+        (lambda: swin_transformer("swin_digits", depths=(2, -1)), r"depths must be positive ints"),
+        (lambda: swin_transformer("swin_digits", embed_dim=0), "embed_dim must be a positive"),
+        (lambda: swin_transformer("swin_digits", in_chans=0), "in_chans must be a positive int"),
+        (lambda: swin_transformer("swin_digits", window_size=0), "window_size must be a positive"),
+        (
+            lambda: swin_transformer("swin_digits", num_classes=-1),
+            r"num_classes must be an int >= 0",
+        ),
+        (lambda: swin_transformer("swin_digits", patch_size=3), r"img_size 32 must be divisible"),
+        (lambda: SwinTransformer(embed_dim=32, num_heads=(3, 6, 12, 24)), r"\(num_heads\[0\]\)"),
+        (lambda: SwinTransformerBlock(8, (0, 0), 2, 2), "input_resolution must be positive"),
+        (lambda: SwinTransformerBlock(8, (8, 8), 2, 0), "window_size must be a positive integer"),
+        (lambda: PatchMerging(0), "dim and out_dim must be positive"),
     ],
 )
 def test_bad_input_errors(call, match: str) -> None:
