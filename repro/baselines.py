@@ -35,8 +35,9 @@ from typing import Any
 import pandas as pd
 
 from repro import stats
+from repro.atomic import write_atomic
 from repro.claims import Claim, load_paper
-from repro.results import dump, load, write_atomic
+from repro.results import dump, load
 
 
 class BaselineRefused(ValueError):

@@ -10,13 +10,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import pandas as pd
 import torch
 
 from repro import baselines, tables
+from repro.atomic import write_atomic
 from repro.claims import Paper, load_paper, paper_ids, registered_papers
 from repro.data import DataError, require
-from repro.results import ResultsError, dump, load, run_to_dict, write_atomic
+from repro.results import ResultsError, dump, load, run_to_dict
 from repro.runner import SIZES, RunContext, default_jobs, results_dir, run_paper, size_dir
 
 
@@ -164,8 +164,7 @@ def _run_summary(docs: Sequence[dict], base: Path, res: Path) -> str:
     lines = ["", f"== summary: {len(docs)} paper(s), tables in {res}"]
     missing: dict[str, str] = {}
     for doc in docs:
-        counts = pd.Series([c["verdict"] for c in doc["claims"]]).value_counts()
-        line = f"{doc['paper']:13s} " + ", ".join(f"{k} {v}" for k, v in counts.items())
+        line = f"{doc['paper']:13s} {tables.verdict_counts(doc['claims'])}"
         committed = base / f"{doc['paper']}.json"
         if doc["run"]["size"] != "full" and committed.is_file():
             diffs = baselines.compare(load(committed), doc)

@@ -1,7 +1,7 @@
-"""Results files: ``results/<paper>.json`` (the shape in DESIGN.md) and how they are written.
+"""Results files: ``results/<paper>.json`` (the shape in DESIGN.md), read and checked.
 
-Files are written atomically (to a temporary file in the same folder, then renamed), so an
-interrupted run never leaves a half-written table behind.
+They are written with :func:`repro.atomic.write_atomic`, so an interrupted run never leaves a
+half-written table behind.
 """
 
 from __future__ import annotations
@@ -14,58 +14,6 @@ from typing import Any
 
 from repro.claims import Claim
 from repro.runner import PaperRun, describe_run
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``path`` so that a reader sees the old file or the new one, never a part.
-
-    The text goes to ``.<name>.<pid>.tmp`` beside the target, is flushed to disk (fsync), then
-    renamed over the target, and the folder is synced so the rename survives a crash. Temporary
-    files left by a writer that was killed (its process no longer exists) are removed first.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temporaries(path)
-    tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _remove_stale_temporaries(path: Path) -> None:
-    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
-        pid = tmp.name[len(path.name) + 2 : -len(".tmp")]
-        if pid.isdigit() and not _alive(int(pid)):
-            tmp.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # platforms without directory handles
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def private(text: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -157,6 +157,12 @@ def _why(c: dict[str, Any]) -> str:
     return "; ".join(p for p in parts if p)
 
 
+def verdict_counts(claims: Iterable[dict[str, Any]]) -> str:
+    """``reproduced 18, not run 2, …``: how many claims got each verdict, most common first."""
+    counts = pd.Series([c["verdict"] for c in claims]).value_counts()
+    return ", ".join(f"{k} {v}" for k, v in counts.items())
+
+
 def claims_frame(doc: dict[str, Any]) -> pd.DataFrame:
     """One row per claim of a paper's results: the per-paper table."""
     rows = []
@@ -240,8 +246,7 @@ def paper_markdown(
         markdown(claims_frame(doc)),
         "",
     ]
-    counts = pd.Series([c["verdict"] for c in doc["claims"]]).value_counts()
-    lines.append("Verdicts: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + ".")
+    lines.append(f"Verdicts: {verdict_counts(doc['claims'])}.")
     figures = _figures(doc, plot, plots_dir)
     if figures:
         lines += ["", *figures]
@@ -299,7 +304,6 @@ def summary_markdown(docs: Sequence[dict[str, Any]], papers: Sequence[Paper]) ->
         "confidence",
     ]
     table = markdown(pd.DataFrame(rows, columns=columns).fillna("—"))
-    verdicts = pd.Series([c["verdict"] for d in docs for c in d["claims"]]).value_counts()
     runs_table = markdown(pd.DataFrame(runs)) if runs else "No paper has results yet."
     return (
         "# Reproduction results\n\n"
@@ -312,7 +316,7 @@ def summary_markdown(docs: Sequence[dict[str, Any]], papers: Sequence[Paper]) ->
         + "\n\n## Claims\n\n"
         + table
         + "\n\nVerdicts over all claims: "
-        + ", ".join(f"{k} {v}" for k, v in verdicts.items())
+        + verdict_counts([c for d in docs for c in d["claims"]])
         + ".\n"
     )
 

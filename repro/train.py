@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -372,8 +372,3 @@ def knn_accuracy(
         pred = neighbour_labels[torch.arange(len(q)), first]
         correct += int((pred == test_labels[start : start + chunk]).sum())
     return 100.0 * correct / len(b)
-
-
-def accuracies(histories: Sequence[History]) -> list[float]:
-    """The final test accuracy of each history (one per seed)."""
-    return [h.final_test_acc for h in histories]

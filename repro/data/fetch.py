@@ -21,11 +21,9 @@ http.server``. ``file://`` URLs work too. Derived files are still made here from
 
 from __future__ import annotations
 
-import hashlib
 import http.client
 import io
 import os
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -35,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from repro.atomic import write_atomic
 from repro.data import (
     DataError,
     data_roots,
@@ -276,54 +275,27 @@ def resolve(names: Iterable[str]) -> list[str]:
     return out
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_verified(target: Path, chunks: Iterable[bytes], expected: str, origin: str) -> None:
     """Write ``chunks`` to ``target`` atomically, only if their sha256 is ``expected``.
 
-    The bytes go to a temporary file beside ``target`` (hashed on the way), are fsynced, and
-    replace ``target`` by a rename once the sum matched; on a mismatch or any error the temporary
-    file is removed and ``target`` is left as it was. ``origin`` (a URL, or what the file was
-    made from) is named in the error.
+    On a mismatch or any error ``target`` is left as it was (:func:`repro.atomic.write_atomic`);
+    ``origin`` (a URL, or what the file was made from) is named in the error.
     """
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{target.name}.", suffix=".part"
-        )
-    except OSError as e:
-        raise DataError(
-            f"cannot write {target}: {e}. Pass --data-root DIR (or set REPRO_DATA) to a "
-            "writable folder"
-        ) from e
-    tmp = Path(tmp_name)
-    try:
-        h, size = hashlib.sha256(), 0
-        with os.fdopen(fd, "wb") as f:
-            for chunk in chunks:
-                h.update(chunk)
-                f.write(chunk)
-                size += len(chunk)
-            f.flush()
-            os.fsync(f.fileno())
-        got = h.hexdigest()
+
+    def matches(got: str, size: int) -> None:
         if got != expected:
             raise DataError(
                 f"checksum mismatch for {target.name} from {origin} ({size} bytes): sha256 {got}, "
                 f"expected {expected}; nothing was written to {target}"
             )
-        tmp.replace(target)
-        _fsync_dir(target.parent)
+
+    try:
+        write_atomic(target, chunks, check=matches)
     except OSError as e:
-        raise DataError(f"cannot write {target}: {e}") from e
-    finally:
-        tmp.unlink(missing_ok=True)
+        raise DataError(
+            f"cannot write {target}: {e}. Pass --data-root DIR (or set REPRO_DATA) to a "
+            "writable folder"
+        ) from e
 
 
 def _download_chunks(response: http.client.HTTPResponse, url: str) -> Iterator[bytes]:

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from repro.atomic import write_atomic
 from repro.claims import Measurement
 from repro.experiment import Experiment, deviation, measure_identity
-from repro.results import write_atomic
 from repro.runner import RunContext, run_paper
 
 ROOT = Path(__file__).resolve().parents[2]
