@@ -172,6 +172,24 @@ class Measurement:
         )
 
     @classmethod
+    def paired_gap(
+        cls, claim_id: str, a: Sequence[float], b: Sequence[float], **kw: Any
+    ) -> Measurement:
+        """The mean of the per-seed differences a_i − b_i (paired seeds: same data order,
+        augmentation and probe for both sides) with its Student-t 95% interval."""
+        diff, lo, hi = stats.paired_ci(a, b)
+        return cls(
+            claim_id,
+            diff,
+            stats.sem([x - y for x, y in zip(a, b, strict=True)]),
+            len(a),
+            ci=(lo, hi),
+            samples=[float(x) for x in a],
+            samples_b=[float(x) for x in b],
+            **kw,
+        )
+
+    @classmethod
     def not_run(cls, claim_id: str, reason: str, dataset: str = "") -> Measurement:
         return cls(claim_id, None, dataset=dataset, note=reason)
 

@@ -51,6 +51,31 @@ def welch_ci(
     return diff, diff - half, diff + half
 
 
+def paired_ci(
+    a: Sequence[float], b: Sequence[float], level: float = 0.95
+) -> tuple[float, float, float]:
+    """mean(a − b) over paired samples (seed i of ``a`` with seed i of ``b``) with the
+    Student-t interval of the per-pair differences: (difference, low, high).
+
+    With fewer than two pairs the interval is unbounded.
+    """
+    x = np.asarray(a, dtype=np.float64)
+    y = np.asarray(b, dtype=np.float64)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError(
+            f"paired samples must be two 1-D sequences of one length, got {x.shape}, {y.shape}"
+        )
+    d = x - y
+    diff = float(d.mean())
+    if d.size < 2:
+        return diff, -math.inf, math.inf
+    se = sem(d)
+    if se == 0.0:
+        return diff, diff, diff
+    half = sps.t.ppf(0.5 + level / 2, d.size - 1) * se
+    return diff, diff - half, diff + half
+
+
 def moved(
     old: float, old_se: float | None, new: float, new_se: float | None, abs_tol: float
 ) -> tuple[bool, float]:

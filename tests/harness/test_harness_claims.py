@@ -89,6 +89,19 @@ def test_welch_interval_matches_scipy():
     assert stats.welch_ci([1.0], [2.0])[1] == -math.inf
 
 
+def test_paired_interval_matches_scipy():
+    from scipy import stats as sps
+
+    a, b = [1.0, 2.0, 3.5, 4.0, 2.2], [0.5, 1.0, 0.7, 1.9, 2.4]
+    diff, lo, hi = stats.paired_ci(a, b)
+    ci = sps.ttest_rel(a, b).confidence_interval(0.95)
+    assert diff == pytest.approx(sum(a) / 5 - sum(b) / 5)
+    assert (lo, hi) == pytest.approx((ci.low, ci.high))
+    assert stats.paired_ci([1.0], [2.0])[1] == -math.inf
+    with pytest.raises(ValueError, match="one length"):
+        stats.paired_ci([1.0, 2.0], [1.0])
+
+
 def test_moved_rule():
     assert stats.moved(81.4, 0.07, 81.5, 0.07, 0.5) == (False, 0.5)
     moved, threshold = stats.moved(81.4, 0.5, 79.0, 0.5, 0.1)
