@@ -13,12 +13,13 @@ from hypothesis.extra.numpy import arrays
 from repro.data import DataError
 from repro.data.skeleton import (
     load_msr_action3d,
+    load_subject_splits,
     load_utkinect,
     parse_msr_file,
     parse_utk_joints,
     parse_utk_labels,
 )
-from repro.data.skeleton_layouts import LAYOUTS, get_layout
+from repro.data.skeleton_layouts import LAYOUTS, Layout, get_layout
 from repro.data.skeleton_synthetic import synthetic_actions
 from repro.data.skeleton_transforms import (
     center,
@@ -46,6 +47,30 @@ def test_layouts_are_trees(name, v):
                     seen.add(y)
                     todo.append(y)
     assert len(seen) == v, "the skeleton is not connected"
+
+
+@pytest.mark.parametrize("name", sorted(LAYOUTS))
+def test_mirror_map_swaps_left_and_right_and_keeps_the_bones(name):
+    lay = get_layout(name)
+    assert lay.mirror is not None
+    for j, k in enumerate(lay.mirror):
+        swapped = lay.joint_names[j].replace("left", "#").replace("right", "left")
+        assert lay.joint_names[k] == swapped.replace("#", "right")
+    edges = {frozenset(e) for e in lay.edges}
+    assert {frozenset((lay.mirror[a], lay.mirror[b])) for a, b in lay.edges} == edges
+
+
+def test_mirror_map_must_be_an_involution():
+    lay = get_layout("kinect-v1")
+    with pytest.raises(ValueError, match=r"mirror must be a permutation .* its own inverse"):
+        Layout(
+            lay.name,
+            lay.joint_names,
+            lay.edges,
+            lay.center,
+            lay.root,
+            (1, 2, 0, *range(3, 20)),
+        )
 
 
 def test_unknown_layout():
@@ -88,6 +113,23 @@ def test_utkinect(dataset):
     # after re-ordering into kinect-v1, the layout's bones are short in UTKinect too; a wrong
     # joint order would join joints across the body
     assert np.median(_bone_lengths(data), axis=0).max() < 0.7
+
+
+@pytest.mark.parametrize("loader", [load_msr_action3d, load_utkinect])
+def test_ten_subject_splits(dataset, loader):
+    root = dataset("skeleton").parent
+    data = loader(root)
+    splits = load_subject_splits(data.name, root)
+    assert len(splits) == 10 and len(set(splits)) == 10
+    for tr, te in splits:
+        assert len(tr) == len(te) == 5 and set(tr) | set(te) == set(range(1, 11))
+        train, test = data.split_subjects(tr, te)
+        assert len(train) + len(test) == len(data)
+        assert set(train.subjects) == set(tr) and set(test.subjects) == set(te)
+    with pytest.raises(ValueError, match=r"train and test subjects overlap: \[3\]"):
+        data.split_subjects((1, 3), (3, 4))
+    with pytest.raises(ValueError, match="no subject splits for 'NTU'"):
+        load_subject_splits("NTU", root)
 
 
 def test_checksum_mismatch_names_the_file(dataset, tmp_path):
