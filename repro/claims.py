@@ -175,8 +175,8 @@ class Measurement:
     def paired_gap(
         cls, claim_id: str, a: Sequence[float], b: Sequence[float], **kw: Any
     ) -> Measurement:
-        """The mean of the per-seed differences a_i − b_i (paired seeds: same data order,
-        augmentation and probe for both sides) with its Student-t 95% interval."""
+        """mean(a − b) over paired seeds or splits, with the t interval of the differences
+        (:func:`repro.stats.paired_ci`); ``std`` is the standard error of that mean."""
         diff, lo, hi = stats.paired_ci(a, b)
         return cls(
             claim_id,

@@ -54,25 +54,27 @@ def welch_ci(
 def paired_ci(
     a: Sequence[float], b: Sequence[float], level: float = 0.95
 ) -> tuple[float, float, float]:
-    """mean(a − b) over paired samples (seed i of ``a`` with seed i of ``b``) with the
-    Student-t interval of the per-pair differences: (difference, low, high).
+    """mean(a − b) over paired samples with its t interval: (difference, low, high).
 
-    With fewer than two pairs the interval is unbounded.
+    ``a[i]`` and ``b[i]`` come from the same seed or split (same data order, same augmentation
+    stream), so the spread that the two share cancels in ``a[i] − b[i]``. The interval is
+    mean(d) ± t_{n−1} · sd(d) / √n. With fewer than two pairs it is unbounded.
     """
     x = np.asarray(a, dtype=np.float64)
     y = np.asarray(b, dtype=np.float64)
-    if x.shape != y.shape or x.ndim != 1:
+    if x.shape != y.shape or x.ndim != 1 or x.size == 0:
         raise ValueError(
-            f"paired samples must be two 1-D sequences of one length, got {x.shape}, {y.shape}"
+            f"paired samples must be two non-empty sequences of one length, got {x.size} "
+            f"and {y.size}"
         )
     d = x - y
     diff = float(d.mean())
     if d.size < 2:
         return diff, -math.inf, math.inf
-    se = sem(d)
+    se = float(d.std(ddof=1)) / math.sqrt(d.size)
     if se == 0.0:
         return diff, diff, diff
-    half = sps.t.ppf(0.5 + level / 2, d.size - 1) * se
+    half = float(sps.t.ppf(0.5 + level / 2, d.size - 1)) * se
     return diff, diff - half, diff + half
 
 
