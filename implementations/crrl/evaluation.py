@@ -2,17 +2,22 @@
 papers are judged by here (``implementations.ssl_taxonomy`` imports it from
 ``implementations.crrl``).
 
-- Data: the cross-subject split of a dataset (:meth:`SkeletonSequences.cross_subject`), each
-  sequence centred on the layout's root joint in its first frame and, where longer than
-  ``max_frames``, resampled to ``max_frames`` (shorter sequences keep their length, so that
-  the encoders see variable lengths, packed). TODO(recipe-ready): switch the split and the
-  normalisation to ``repro.skeleton_recipe`` once that branch is merged.
+- Data: the shared skeleton recipe's odd/even cross-subject split and normalisation
+  (:func:`repro.skeleton_recipe.splits`, :func:`repro.skeleton_recipe.normalize`: centred on
+  the root joint in the first frame, divided by the body size), then, where longer than
+  ``max_frames``, resampled to ``max_frames``; shorter sequences keep their length, so that the
+  encoders see variable lengths, packed (the recipe's fixed-length clips are for CNNs).
+- Floors and ceiling: the recipe's 1-NN and ridge floors on raw normalised coordinates
+  (:func:`repro.skeleton_recipe.floors`) and a supervised ST-GCN trained by the recipe
+  (:func:`supervised_ceiling`), reported beside the self-supervised encoders.
 - Linear evaluation: the encoder frozen, a linear classifier trained on its standardised
   pooled features by :func:`repro.train.linear_probe` (SGD, Nesterov momentum, cosine
   schedule; the score is the test accuracy after the last epoch, no model selection); kNN
   (k = 1, cosine) on the same features by :func:`repro.train.knn_accuracy`.
 - Robustness: the same probe, trained on clean training features, scored on test sequences
   rotated about the vertical axis and jittered by Gaussian noise (:func:`perturb`).
+
+Lengths are in body sizes (mean bone lengths, about 0.25 m for these Kinect skeletons).
 """
 
 from __future__ import annotations
@@ -24,34 +29,88 @@ import torch
 from torch import Tensor, nn
 
 from implementations.crrl.sequences import pack_batch
+from implementations.stgcn import STGCN, scaled_widths
 from repro.data.skeleton import SkeletonSequences
-from repro.data.skeleton_layouts import get_layout
-from repro.data.skeleton_transforms import center, resample, rotate
-from repro.train import TensorData, TrainConfig, features, knn_accuracy, linear_probe
+from repro.data.skeleton_transforms import resample, rotate
+from repro.skeleton_recipe import (
+    DROPOUT,
+    AugmentedSequences,
+    Floors,
+    Recipe,
+    evaluation_data,
+    floors,
+    normalize,
+    splits,
+    train_config,
+)
+from repro.train import TensorData, TrainConfig, features, fit, knn_accuracy, linear_probe
 
 
 def prepare(data: SkeletonSequences, max_frames: int) -> list[np.ndarray]:
-    """Each sequence (T, V, C) centred on the root joint of its first frame, resampled to
-    ``max_frames`` frames where longer."""
+    """Each sequence (T, V, 3) normalised by the shared recipe, resampled to ``max_frames``
+    frames where longer."""
     if max_frames < 2:
         raise ValueError(f"max_frames must be at least 2 (velocity needs two), got {max_frames}")
-    root = get_layout(data.layout).root
     out = []
     for s in data.sequences:
-        c = center(s, root)
+        c = normalize(s, data.layout)
         out.append(resample(c, max_frames) if len(c) > max_frames else c)
     return out
+
+
+def cross_subject(data: SkeletonSequences) -> tuple[SkeletonSequences, SkeletonSequences]:
+    """The recipe's odd/even cross-subject split (train, test)."""
+    (split,) = splits(data, "odd-even")
+    return split.train, split.test
+
+
+def reference_points(
+    train: SkeletonSequences, test: SkeletonSequences, seed: int, epochs: int, width: int
+) -> tuple[Floors, float | None]:
+    """The recipe's 1-NN and ridge floors, and the accuracy (%) of :func:`supervised_ceiling`
+    (None with ``epochs`` 0: the ceiling is not trained for this seed)."""
+    ceiling = supervised_ceiling(train, test, seed, epochs, width) if epochs else None
+    return floors(train, test, CEILING_RECIPE), ceiling
+
+
+#: the recipe of the supervised ceiling: the shared defaults at 32 frames
+CEILING_RECIPE = Recipe(frames=32)
+
+
+def supervised_ceiling(
+    train: SkeletonSequences, test: SkeletonSequences, seed: int, epochs: int, width: int
+) -> float:
+    """Test accuracy (%) of a supervised ST-GCN (spatial partitions, edge importance, widths
+    ``width``-2·``width``-4·``width``) trained with labels by the shared recipe — the upper
+    reference the self-supervised encoders are read against."""
+    torch.manual_seed(seed)
+    model = STGCN(
+        len(train.classes),
+        train.layout,
+        "spatial",
+        edge_importance=True,
+        widths=scaled_widths(width),
+        dropout=DROPOUT,
+    )
+    history = fit(
+        model,
+        AugmentedSequences(train, CEILING_RECIPE),
+        train_config(epochs, len(train)),
+        seed,
+        test=evaluation_data(test, CEILING_RECIPE),
+    )
+    return history.final_test_acc
 
 
 @dataclass(frozen=True)
 class Views:
     """The random view of a sequence used by the taxonomy's objectives (ours; the authors'
     transforms are not reproduced): a rotation about the vertical axis of up to ``degrees``,
-    a scale in [1 − ``scale``, 1 + ``scale``] and Gaussian jitter of ``noise`` metres."""
+    a scale in [1 − ``scale``, 1 + ``scale``] and Gaussian jitter of ``noise`` body sizes."""
 
     degrees: float = 20.0
     scale: float = 0.1
-    noise: float = 0.02
+    noise: float = 0.05
 
     def __call__(self, seq: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         angle = float(np.deg2rad(rng.uniform(-self.degrees, self.degrees)))
@@ -88,7 +147,7 @@ def perturb(
     sequences: list[np.ndarray], degrees: float, noise: float, seed: int
 ) -> list[np.ndarray]:
     """Test-time transformation: every sequence rotated about the vertical axis by ±``degrees``
-    (sign drawn per sequence) and jittered by Gaussian noise of ``noise`` metres."""
+    (sign drawn per sequence) and jittered by Gaussian noise of ``noise`` body sizes."""
     rng = np.random.default_rng(seed)
     out = []
     for s in sequences:
@@ -132,6 +191,20 @@ def summary(outcomes: list[dict[str, Scores]], variants: tuple[str, ...]) -> str
         f"perturbed {mean_std([o[v].linear_perturbed for o in outcomes])}, "
         f"1-NN {mean_std([o[v].knn for o in outcomes])}"
         for v in variants
+    )
+
+
+def reference_note(outcomes: list) -> str:
+    """The recipe's floors and the supervised ceiling, mean over the ``outcomes`` (objects with
+    ``floors`` and ``supervised``, None where the ceiling was not trained), in words."""
+    n = len(outcomes)
+    nn1 = sum(o.floors.nearest_neighbour for o in outcomes) / n
+    ridge = sum(o.floors.ridge for o in outcomes) / n
+    ceiling = [o.supervised for o in outcomes if o.supervised is not None]
+    spread = f" ± {np.std(ceiling, ddof=1):.1f}" if len(ceiling) > 1 else ""
+    return (
+        f"recipe floors on raw coordinates: 1-NN {nn1:.1f} %, ridge {ridge:.1f} %; supervised "
+        f"ST-GCN ceiling {np.mean(ceiling):.1f}{spread} % (n={len(ceiling)})"
     )
 
 

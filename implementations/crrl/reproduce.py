@@ -5,8 +5,8 @@ batches (:func:`repro.train.pretrain` with that seed): SER, CML, CRRL (the autho
 stage: a fresh SER student distilled from that seed's CML) and the joint multi-task model; the
 random-init encoder (the floor) and the concatenation of SER's and CML's features need no
 pretraining of their own. Every representation is scored by the same linear probe and 1-NN
-(:mod:`implementations.crrl.evaluation`), and a supervised encoder of the same architecture
-(trained with labels by :func:`repro.train.fit`) gives a ceiling in the notes. Gaps are paired
+(:mod:`implementations.crrl.evaluation`); the shared recipe's 1-NN and ridge floors and a
+supervised ST-GCN trained by the recipe are reported beside them in the notes. Gaps are paired
 over seeds (:meth:`repro.claims.Measurement.paired_gap`).
 
 Sizes: quick (CI): 2 seeds, width 8, 1 epoch; default: 5 seeds, width 32 (authors' 256),
@@ -29,23 +29,27 @@ from implementations.crrl import models
 from implementations.crrl.evaluation import (
     Scores,
     SequenceSource,
+    cross_subject,
     linear_evaluation,
     perturb,
     prepare,
+    reference_note,
+    reference_points,
     summary,
 )
 from implementations.crrl.fuser import ConcatFeatures
 from implementations.crrl.paper import ABOVE_FLOOR, DATASETS, ORDERINGS, PAPER_TABLE, VARIANTS
-from implementations.crrl.sequences import pack_batch
 from repro.claims import Measurement
 from repro.data.skeleton import load_msr_action3d, load_utkinect
 from repro.experiment import Experiment
 from repro.runner import RunContext
-from repro.train import TensorData, TrainConfig, fit, pretrain
+from repro.skeleton_recipe import Floors
+from repro.train import TrainConfig, pretrain
 
 LOADERS = {"msr": load_msr_action3d, "utk": load_utkinect}
-#: test-time transformation for the robustness columns: ±30° about the vertical axis, 2 cm jitter
-PERTURB_DEGREES, PERTURB_NOISE = 30.0, 0.02
+#: test-time transformation for the robustness columns: ±30° about the vertical axis, jitter of
+#: 0.1 body sizes (about 2.5 cm)
+PERTURB_DEGREES, PERTURB_NOISE = 30.0, 0.1
 
 
 @dataclass(frozen=True)
@@ -56,15 +60,19 @@ class Job:
     epochs: int
     probe_epochs: int
     max_frames: int
+    ceiling_width: int
+    ceiling_epochs: int
     data_root: str | None
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """One seed on one dataset: every variant's scores, the supervised ceiling (%), seconds."""
+    """One seed on one dataset: every variant's scores, the recipe's floors, the supervised
+    ST-GCN ceiling (%), seconds."""
 
     scores: dict[str, Scores]
-    supervised: float
+    floors: Floors
+    supervised: float | None
     seconds: float
     dataset: str
 
@@ -84,22 +92,10 @@ def pretrain_config(epochs: int) -> TrainConfig:
     )
 
 
-class _Classifier(torch.nn.Module):
-    """The supervised ceiling: the same encoder and a linear layer, trained with labels."""
-
-    def __init__(self, input_size: int, hidden: int, classes: int) -> None:
-        super().__init__()
-        self.encoder = models.encoder(input_size, hidden)
-        self.fc = torch.nn.Linear(self.encoder.out_size, classes)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(self.encoder(x))
-
-
 def run_seed(job: Job) -> Outcome:
     """Pretrain every variant from one seed on one dataset and score it."""
     start = time.perf_counter()
-    train, test = LOADERS[job.dataset](job.data_root).cross_subject()
+    train, test = cross_subject(LOADERS[job.dataset](job.data_root))
     x_train, x_test = prepare(train, job.max_frames), prepare(test, job.max_frames)
     d = x_train[0].shape[1] * x_train[0].shape[2]
     source = SequenceSource(x_train, train.labels)
@@ -137,21 +133,15 @@ def run_seed(job: Job) -> Outcome:
         )
         for name, enc in encoders.items()
     }
-    torch.manual_seed(job.seed)
-    classifier = _Classifier(d, job.hidden, len(train.classes))
-    history = fit(
-        classifier,
-        source,
-        pretrain_config(job.epochs),
-        job.seed,
-        test=TensorData(pack_batch(x_test), torch.from_numpy(test.labels)),
+    floor_scores, ceiling = reference_points(
+        train, test, job.seed, job.ceiling_epochs, job.ceiling_width
     )
     described = (
         f"{DATASETS[job.dataset]}, cross-subject odd/even ({len(train)}/{len(test)}), at most "
         f"{job.max_frames} frames, Bi-GRU 2×{job.hidden} (authors' 2×256), {job.epochs} "
         f"pretraining epochs, linear probe {job.probe_epochs} epochs"
     )
-    return Outcome(scores, history.final_test_acc, time.perf_counter() - start, described)
+    return Outcome(scores, floor_scores, ceiling, time.perf_counter() - start, described)
 
 
 def run_dataset(key: str, ctx: RunContext) -> Iterator[Measurement]:
@@ -164,17 +154,16 @@ def run_dataset(key: str, ctx: RunContext) -> Iterator[Measurement]:
             epochs=ctx.pick(1, 10, 60),
             probe_epochs=ctx.pick(5, 30, 85),
             max_frames=ctx.pick(12, 24, 50),
+            ceiling_width=ctx.pick(4, 8, 16),
+            # the ceiling costs as much as all pretraining: seed 0 only, but in full runs
+            ceiling_epochs=ctx.pick(1, 15, 60) if seed == 0 or ctx.size == "full" else 0,
             data_root=ctx.data_root,
         )
         for seed in range(ctx.n_seeds(2, 5, 10))
     ]
     outcomes = ctx.map(run_seed, jobs, desc=f"crrl {key}")
     scores = [o.scores for o in outcomes]
-    ceiling = [o.supervised for o in outcomes]
-    ceiling_note = (
-        f"supervised ceiling (same encoder trained with labels): "
-        f"{sum(ceiling) / len(ceiling):.1f} % mean over {len(ceiling)} seeds"
-    )
+    ceiling_note = reference_note(outcomes)
     ctx.log(f"crrl {key}: {summary(scores, tuple(VARIANTS))}; {ceiling_note}")
     seconds = sum(o.seconds for o in outcomes)
 
@@ -217,12 +206,16 @@ EXPERIMENTS = (
         "linear evaluation, MSR Action3D",
         partial(run_dataset, "msr"),
         _claims("msr"),
+        # a sanity band on one paired gap (accuracy points): finite and far below ±100
+        quick_bands={"crrl.floor.ser-above-random-msr": (-40.0, 40.0)},
         data=("msr_action3d",),
     ),
     Experiment(
         "linear evaluation, UTKinect-Action3D",
         partial(run_dataset, "utk"),
         _claims("utk"),
+        # a sanity band on one paired gap (accuracy points): finite and far below ±100
+        quick_bands={"crrl.floor.ser-above-random-utk": (-40.0, 40.0)},
         data=("utkinect",),
     ),
     Experiment(

@@ -105,7 +105,7 @@ def _abstract_ordering(what: str, key: str) -> Claim:
         (a, b, st, sc) for w, a, b, st, sc in ABSTRACT_ORDERINGS if w == what
     )
     scored = (
-        "accuracy on rotated (±30°) and jittered (2 cm) test sequences"
+        "accuracy on rotated (±30°) and jittered (0.1 body size) test sequences"
         if score != "linear"
         else "accuracy"
     )
