@@ -87,6 +87,16 @@ def best_time(
     return best
 
 
+def matmul_peak_gflops(device: str | torch.device = "cpu", n: int = 1024) -> float:
+    """GFLOP/s of an n×n float32 matrix product (2·n³ operations) on ``device``, timed by
+    :func:`best_time`: the same-run peak that throughput suites divide achieved GFLOP/s by."""
+    if n < 1:
+        raise ValueError(f"n must be positive, got {n}")
+    a = torch.randn(n, n, device=device)
+    b = torch.randn(n, n, device=device)
+    return 2 * n**3 / best_time(lambda: a @ b, device) / 1e9
+
+
 def compare(
     calls: dict[str, Callable[[], Any]],
     device: str | torch.device = "cpu",

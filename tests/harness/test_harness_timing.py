@@ -73,3 +73,11 @@ def test_plots_save_wrap_and_say_what_bars_are(tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert plots.error_note("std", 5) == "bars: ±1 std over seeds (n = 5)"
     assert "95%" in plots.error_note("ci95")
+
+
+def test_matmul_peak_is_positive_and_checks_its_size():
+    from repro.timing import matmul_peak_gflops
+
+    assert matmul_peak_gflops("cpu", n=64) > 0
+    with pytest.raises(ValueError, match="n must be positive"):
+        matmul_peak_gflops("cpu", n=0)
