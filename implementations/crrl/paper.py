@@ -47,14 +47,14 @@ ORDERINGS: tuple[tuple[str, str, str, str, str], ...] = (
         "crrl",
         "concat",
         "fusion by distillation beats fusion by feature concatenation",
-        "Information Fuser ablation (several fusions compared; distillation chosen)",
+        "abstract: INF tried several fusions of SER and CML and chose distillation",
     ),
     (
         "distillation-beats-joint",
         "crrl",
         "joint",
         "fusion by distillation beats joint multi-task training of SER and CML",
-        "Information Fuser ablation (several fusions compared; distillation chosen)",
+        "abstract: INF tried several fusions of SER and CML and chose distillation",
     ),
 )
 

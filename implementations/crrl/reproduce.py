@@ -9,11 +9,13 @@ pretraining of their own. Every representation is scored by the same linear prob
 supervised ST-GCN trained by the recipe are reported beside them in the notes. Gaps are paired
 over seeds (:meth:`repro.claims.Measurement.paired_gap`).
 
-Sizes: quick (CI): 2 seeds, width 8, 1 epoch; default: 5 seeds, width 32 (authors' 256),
-sequences of at most 24 frames, 10 pretraining epochs, about 2-3 minutes of CPU on 2 quiet cores;
+Sizes: quick (CI): 2 seeds, width 8, 1 epoch, about 10 s of CPU; default: 5 seeds, width 32
+(authors' 256), sequences of at most 24 frames, 10 pretraining epochs, 171 s of CPU time in one
+process (measured at load 10 on 2 cores: 13 min wall), so about 1.5-3 minutes on 2 quiet cores;
 full: 10 seeds, width 128, at most 50 frames, 60 pretraining and 85 probe epochs (the authors'
-counts), several hours on 2 cores (an estimate from the default run's per-epoch time scaled by
-width² and length).
+counts) and the ST-GCN ceiling for every seed: about 5-6 CPU hours, 3 hours on 2 cores with
+``--jobs 2`` (an estimate: the default run's CPU time scaled by the GRU cost per step, length,
+epochs and seeds; not measured).
 """
 
 from __future__ import annotations

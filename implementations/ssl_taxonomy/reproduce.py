@@ -159,9 +159,9 @@ def run_dataset(key: str, ctx: RunContext) -> Iterator[Measurement]:
         Job(
             key,
             seed,
-            hidden=ctx.pick(8, 64, 256),
-            emb=ctx.pick(4, 32, 128),
-            epochs=ctx.pick(1, 8, 80),
+            hidden=ctx.pick(8, 64, 128),
+            emb=ctx.pick(4, 32, 64),
+            epochs=ctx.pick(1, 8, 40),
             probe_epochs=ctx.pick(5, 30, 85),
             max_frames=ctx.pick(12, 24, 50),
             ceiling_width=ctx.pick(4, 8, 16),
