@@ -17,10 +17,12 @@ configs, where NTU_BUTD_CON has three), embedding 32 (128), latent queue 128 and
 queue 64 (the configs' 1 024–65 536 exceed our training sets: a queue longer than an epoch holds
 each sequence's own earlier key as a negative).
 
-Sizes: quick (CI): 2 seeds, width 8, 1 epoch; default: 5 seeds, width 64, at most 24 frames,
-8 epochs, about 3 minutes on 2 quiet cores; full: 10 seeds, width 256, at most 50 frames (the
-configs' ``maximum_timesteps``), 80 epochs, several hours on 2 cores (an estimate scaled from
-the default run).
+Sizes: quick (CI): 2 seeds, width 8, 1 epoch, about 10 s of CPU; default: 5 seeds, width 64,
+at most 24 frames, 8 epochs, 156 s of CPU time in one process (measured at load 9 on 2 cores:
+10 min wall), so about 1.5-3 minutes on 2 quiet cores; full: 10 seeds, width 128 (configs: 512),
+embedding 64, at most 50 frames (the configs' ``maximum_timesteps``), 40 epochs (configs:
+80-350) and the ST-GCN ceiling for every seed: about 3 CPU hours, 1.5-2 hours on 2 cores with
+``--jobs 2`` (an estimate scaled from the default run; not measured).
 """
 
 from __future__ import annotations
