@@ -18,6 +18,7 @@ from implementations.crrl.evaluation import (
     prepare,
     reference_note,
     reference_points,
+    scale_to_unit,
     summary,
     supervised_ceiling,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "reference_note",
     "reference_points",
     "reverse_valid",
+    "scale_to_unit",
     "sequence_sse",
     "split_valid",
     "summary",

@@ -58,6 +58,27 @@ def prepare(data: SkeletonSequences, max_frames: int) -> list[np.ndarray]:
     return out
 
 
+def scale_to_unit(
+    train: list[np.ndarray], *others: list[np.ndarray]
+) -> tuple[list[np.ndarray], ...]:
+    """Divide every sequence by one constant, the largest |coordinate| of the ``train``
+    sequences, so that the training coordinates lie in [−1, 1]; ``others`` (test sets) are
+    divided by the same constant. Returns (train, *others).
+
+    CRRL's decoder emits its GRU hidden state as the frame (hidden size = coordinates, no
+    read-out), and a GRU's hidden state lies in (−1, 1): in body sizes (up to about 7 here) the
+    frames cannot be reconstructed (the SER loss stalled, and its features fell below the
+    random-init floor, as pretraining went on: our first default run). The authors' NTU
+    coordinates, in metres around the body, lie near that range.
+    """
+    scale = max(float(np.abs(s).max()) for s in train)
+    if not scale > 0:
+        raise ValueError("the training sequences are all zero: no scale to divide by")
+    return tuple(
+        [(s / np.float32(scale)).astype(np.float32) for s in group] for group in (train, *others)
+    )
+
+
 def cross_subject(data: SkeletonSequences) -> tuple[SkeletonSequences, SkeletonSequences]:
     """The recipe's odd/even cross-subject split (train, test)."""
     (split,) = splits(data, "odd-even")

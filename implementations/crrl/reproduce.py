@@ -37,6 +37,7 @@ from implementations.crrl.evaluation import (
     prepare,
     reference_note,
     reference_points,
+    scale_to_unit,
     summary,
 )
 from implementations.crrl.fuser import ConcatFeatures
@@ -99,6 +100,8 @@ def run_seed(job: Job) -> Outcome:
     start = time.perf_counter()
     train, test = cross_subject(LOADERS[job.dataset](job.data_root))
     x_train, x_test = prepare(train, job.max_frames), prepare(test, job.max_frames)
+    perturbed = perturb(x_test, PERTURB_DEGREES, PERTURB_NOISE, job.seed)
+    x_train, x_test, perturbed = scale_to_unit(x_train, x_test, perturbed)
     d = x_train[0].shape[1] * x_train[0].shape[2]
     source = SequenceSource(x_train, train.labels)
     cfg = pretrain_config(job.epochs)
@@ -123,7 +126,6 @@ def run_seed(job: Job) -> Outcome:
         "concat": ConcatFeatures(ser.encoder, cml.encoder),
         "joint": joint.reconstructor.encoder,
     }
-    perturbed = perturb(x_test, PERTURB_DEGREES, PERTURB_NOISE, job.seed)
     scores = {
         name: linear_evaluation(
             enc,

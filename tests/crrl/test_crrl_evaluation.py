@@ -15,6 +15,7 @@ from implementations.crrl import (
     linear_evaluation,
     perturb,
     prepare,
+    scale_to_unit,
     split_valid,
 )
 from repro.data.skeleton_synthetic import synthetic_actions
@@ -78,3 +79,14 @@ def test_linear_evaluation_scores_a_frozen_encoder(data):
         encoder, (x_train, train.labels), (x_test, test.labels), perturb(x_test, 30, 0.1, 0), 5, 0
     )
     assert again == scores
+
+
+def test_scale_to_unit_divides_every_set_by_the_training_maximum(data):
+    seqs = prepare(data, 20)
+    train, test = seqs[:10], seqs[10:]
+    scaled_train, scaled_test = scale_to_unit(train, test)
+    top = max(float(np.abs(s).max()) for s in train)
+    assert max(float(np.abs(s).max()) for s in scaled_train) == pytest.approx(1.0)
+    np.testing.assert_allclose(scaled_test[0], test[0] / top, rtol=1e-6)
+    with pytest.raises(ValueError, match="all zero"):
+        scale_to_unit([np.zeros((3, 20, 3), np.float32)])
