@@ -10,8 +10,9 @@ supervised ST-GCN trained by the recipe are reported beside them in the notes. G
 over seeds (:meth:`repro.claims.Measurement.paired_gap`).
 
 Sizes: quick (CI): 2 seeds, width 8, 1 epoch, about 10 s of CPU; default: 5 seeds, width 32
-(authors' 256), sequences of at most 24 frames, 10 pretraining epochs, 171 s of CPU time in one
-process (measured at load 10 on 2 cores: 13 min wall), so about 1.5-3 minutes on 2 quiet cores;
+(authors' 256), sequences of at most 24 frames, 10 pretraining epochs, 151 s of CPU time in one
+process (measured with ``--jobs 1`` at load 1.3-4.4 on 2 cores: 4 min 38 s wall), so about
+1.5-3 minutes on 2 quiet cores;
 full: 10 seeds, width 128, at most 50 frames, 60 pretraining and 85 probe epochs (the authors'
 counts) and the ST-GCN ceiling for every seed: about 5-6 CPU hours, 3 hours on 2 cores with
 ``--jobs 2`` (an estimate: the default run's CPU time scaled by the GRU cost per step, length,
