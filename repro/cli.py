@@ -12,12 +12,21 @@ from pathlib import Path
 
 import torch
 
-from repro import baselines, tables
+from repro import baselines, executors, resume, tables
 from repro.atomic import write_atomic
 from repro.claims import Paper, load_paper, paper_ids, registered_papers
 from repro.data import DataError, require
 from repro.results import ResultsError, dump, load, run_to_dict
-from repro.runner import SIZES, RunContext, default_jobs, results_dir, run_paper, size_dir
+from repro.resume import JobStore
+from repro.runner import (
+    EXECUTORS,
+    SIZES,
+    RunContext,
+    default_jobs,
+    results_dir,
+    run_paper,
+    size_dir,
+)
 
 
 class UsageError(RuntimeError):
@@ -122,9 +131,35 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     papers = _papers(args.papers, args.all)
     _check_data_root(args.data_root, papers)
+    if args.address and args.executor != "ray":
+        raise UsageError("--address names a Ray cluster: use it with --executor ray")
     base = results_dir(args.results)
     res = size_dir(base, size)
     command = _canonical_command(args, size)
+    store = JobStore(res / resume.FOLDER, run_key=f"{size} {args.seeds} {args.device}")
+    if args.fresh:
+        store.clear()
+    started_ray = args.executor == "ray" and executors.connect(
+        args.address, args.jobs or default_jobs()
+    )
+    try:
+        docs = _run_papers(args, papers, size, base, res, command, store)
+    finally:
+        if started_ray:
+            executors.shutdown()
+    print(_run_summary(docs, base, res))
+    return 0
+
+
+def _run_papers(
+    args: argparse.Namespace,
+    papers: Sequence[Paper],
+    size: str,
+    base: Path,
+    res: Path,
+    command: str,
+    store: JobStore,
+) -> list[dict]:
     docs = []
     for paper in papers:
         ctx = RunContext(
@@ -136,7 +171,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             progress=not args.no_progress,
             command=command,
             plots_dir=res / "plots",
+            store=store,
+            executor=args.executor,
+            ray_address=args.address,
         )
+        store.reused = store.computed = 0
         print(f"== {paper.id}: {paper.title} ({size} run, {ctx.jobs} jobs)", flush=True)
         run = run_paper(paper, ctx)
         doc = run_to_dict(run, command)
@@ -154,9 +193,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"wrote {res / paper.id}.json, {res / paper.id}.md ({run.seconds:.0f} s)")
         if args.save_baseline:
             print(f"baseline: {baselines.save_baseline(base, doc, args.allow_missing)}")
+        if store.reused:
+            print(
+                f"resumed: {store.reused} jobs reused from an interrupted run of this command, "
+                f"{store.computed} computed"
+            )
+        store.clear(paper.id)
         docs.append(doc)
-    print(_run_summary(docs, base, res))
-    return 0
+    return docs
 
 
 def _run_summary(docs: Sequence[dict], base: Path, res: Path) -> str:
@@ -330,6 +374,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --save-baseline: store it even where claims lack their data",
     )
     r.add_argument("--no-progress", action="store_true", help="no progress bars")
+    r.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        default="local",
+        help="local worker processes (default) or Ray tasks (pip install 'repro[ray]')",
+    )
+    r.add_argument(
+        "--address",
+        help="with --executor ray: the cluster to join (default: start a local one)",
+    )
+    r.add_argument(
+        "--fresh",
+        action="store_true",
+        help="discard the jobs an interrupted run of the same command left (default: reuse them)",
+    )
 
     c = sub.add_parser("check", help="compare the latest results with the stored baselines")
     c.add_argument("papers", nargs="*")
