@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from repro import plots
+from repro import plots, timing
 from repro.timing import best_time, clock_name, compare, fitted_exponent
 
 
@@ -73,3 +73,29 @@ def test_plots_save_wrap_and_say_what_bars_are(tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert plots.error_note("std", 5) == "bars: ±1 std over seeds (n = 5)"
     assert "95%" in plots.error_note("ci95")
+
+
+def test_cpu_peak_memory_is_the_high_water_mark_of_tensor_memory() -> None:
+    """Three 4 MB float32 tensors alive at once, then freed: peak 12 MB; one at a time: 4 MB."""
+
+    def together():
+        a = torch.ones(1000, 1000)
+        b = a + 1
+        c = b * 2
+        return float(c[0, 0])
+
+    def one_at_a_time():
+        for _ in range(3):
+            x = torch.ones(1000, 1000)
+            del x
+
+    assert timing.peak_memory(together, "cpu") == pytest.approx(3 * 4_000_000, abs=64)
+    assert timing.peak_memory(one_at_a_time, "cpu") == 4_000_000
+
+
+def test_counted_flops_and_limits() -> None:
+    a, b = torch.randn(64, 32), torch.randn(32, 16)
+    assert timing.counted_flops(lambda: a @ b) == 2 * 64 * 32 * 16
+    assert timing.counted_flops(lambda: a + 1) == 0
+    assert timing.matmul_peak_gflops("cpu", n=128) > 0
+    assert timing.copy_peak_gbps("cpu", n_bytes=2**20) > 0
