@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from repro import baselines, executors, resume, tables
+from repro import baselines, executors, resume, speed, tables
 from repro.atomic import write_atomic
 from repro.claims import Paper, load_paper, paper_ids, registered_papers
 from repro.data import DataError, require
@@ -243,7 +243,47 @@ def _latest(base: Path, paper_id: str, size: str | None) -> Path:
     return max(files, key=lambda f: f.stat().st_mtime) if files else base / f"{paper_id}.json"
 
 
+def cmd_speed(args: argparse.Namespace) -> int:
+    """``repro check --speed [--save]``: the throughput regression gate (repro/speed.py)."""
+    res = results_dir(args.results)
+    folder = Path(args.benchmarks) if args.benchmarks else res / "benchmarks"
+    path = res / "baselines" / "speed.json"
+    runs = speed.read_runs(folder)
+    if not runs:
+        raise UsageError(
+            f"no pytest-benchmark JSON under {folder}: run `tox -e bench` (it autosaves there)"
+        )
+    if args.save:
+        base = speed.make_baseline(runs)
+        write_atomic(path, json.dumps(base, indent=1, sort_keys=True) + "\n")
+        for machine, entries in base.items():
+            n = sum(len(k) for k in entries.values())
+            print(f"speed baseline for {machine}: {n} ratios of {len(entries)} benchmarks")
+        print(f"wrote {path}")
+        return 0
+    if not path.is_file():
+        raise UsageError(f"no speed baseline at {path}: make one with `repro check --speed --save`")
+    latest = runs[-1]
+    rows = speed.gate(json.loads(path.read_text()), latest)
+    print(f"speed: {latest['_path']} ({speed.machine_key(latest)}) against {path}")
+    print(speed.markdown(rows))
+    bad = [r for r in rows if r.failed]
+    if bad:
+        print(f"\nrepro check --speed failed: {len(bad)} ratio(s) worse than their tolerance")
+        return 1
+    print(f"repro check --speed: {len(rows)} ratio(s) checked, no regression")
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
+    if args.speed:
+        if args.papers or args.size or args.strict:
+            raise UsageError(
+                "--speed gates benchmark ratios: it takes no papers, --size or --strict"
+            )
+        return cmd_speed(args)
+    if args.save or args.benchmarks:
+        raise UsageError("--save and --benchmarks go with --speed")
     res = results_dir(args.results)
     ids = args.papers or [p.id for p in registered_papers()]
     failed, checked = [], 0
@@ -396,6 +436,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--size", choices=SIZES, help="which run to check (default: the latest of any size)"
     )
     c.add_argument("--strict", action="store_true", help="improvements fail too")
+    c.add_argument(
+        "--speed",
+        action="store_true",
+        help="gate the latest benchmark run's same-run ratios against results/baselines/speed.json",
+    )
+    c.add_argument(
+        "--save",
+        action="store_true",
+        help=f"with --speed: make that baseline from the runs found (>= {speed.MIN_RUNS} each)",
+    )
+    c.add_argument(
+        "--benchmarks", help="with --speed: benchmark JSON folder (default: results/benchmarks)"
+    )
 
     t = sub.add_parser("table", help="write README.md, claims.csv and the plots of one run size")
     t.add_argument("--size", choices=SIZES, default="full", help="default: full (results/)")
@@ -435,7 +488,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     }[args.cmd]
     try:
         return handler(args)
-    except (DataError, UsageError, ResultsError, baselines.BaselineRefused) as e:
+    except (
+        DataError,
+        UsageError,
+        ResultsError,
+        baselines.BaselineRefused,
+        speed.SpeedError,
+    ) as e:
         # a user's problem: the message says what and how to fix it
         print(f"repro: {e}", file=sys.stderr)
         return 2
