@@ -9,6 +9,7 @@ process than two threads in one process on a 2-core machine).
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
 import time
@@ -140,7 +141,7 @@ class RunContext:
 
                 run_ray(fn, todo, finished, self.device, desc, self.ray_address)
             else:
-                run_local(fn, todo, finished, self.jobs, desc)
+                run_local(fn, todo, finished, self.jobs, desc, self.device)
         finally:
             bar.close()
         return out
@@ -152,9 +153,14 @@ def run_local(
     finished: Callable[[int, R], None],
     jobs: int,
     desc: str,
+    device: str = "cpu",
 ) -> None:
     """Run ``fn`` on each ``(index, item)`` in this process (``jobs`` = 1 or a single job) or
-    over ``jobs`` single-threaded worker processes; ``finished(index, result)`` as each ends."""
+    over ``jobs`` single-threaded worker processes; ``finished(index, result)`` as each ends.
+
+    Workers of a CUDA run are spawned, not forked: a forked child cannot use the CUDA context
+    its parent already initialised ("CUDA error: initialization error").
+    """
     if jobs == 1 or len(todo) <= 1:
         for i, x in todo:
             try:
@@ -167,6 +173,7 @@ def run_local(
         max_workers=min(jobs, len(todo)),
         initializer=_single_thread_worker,
         initargs=(os.getpid(),),
+        mp_context=multiprocessing.get_context("spawn" if device.startswith("cuda") else None),
     ) as pool:
         futures = {pool.submit(fn, x): (i, x) for i, x in todo}
         for f in as_completed(futures):

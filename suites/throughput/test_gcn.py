@@ -45,7 +45,7 @@ def _setup(cora, device):
     train = cora.train.to(device)
     ours = GCN(x.shape[1], 16, cora.num_classes).to(device)
     a = cora.supports.matrices[0].to_sparse_coo().coalesce()
-    edge_index = a.indices()[:, a.indices()[0] != a.indices()[1]]  # PyG adds I itself
+    edge_index = a.indices()[:, a.indices()[0] != a.indices()[1]].to(device)  # PyG adds I itself
     x_dense = x.to_dense()
     peer = PygGCN(x.shape[1], 16, cora.num_classes).to(device)
     opt_ours = torch.optim.Adam(ours.parameters(), lr=0.01)

@@ -162,3 +162,13 @@ def test_fresh_discards_an_interrupted_runs_jobs(tmp_path: Path) -> None:
     out, _ = _cli(tmp_path, env={}).communicate(timeout=120)
     assert "resumed: 1 jobs reused" in out
     assert _values(tmp_path)["toy.table1.mean"] > 1e4
+
+
+def test_cuda_runs_spawn_their_workers() -> None:
+    """A CUDA run's workers are spawned (a forked child cannot use its parent's CUDA context);
+    the spawn path gives the numbers of the fork path (run here on the CPU)."""
+    from repro.runner import run_local
+
+    got: dict[int, float] = {}
+    run_local(toy_paper._job, list(enumerate(range(4))), got.__setitem__, 2, "toy", "cuda")
+    assert got == {i: toy_paper._job(i) for i in range(4)}
