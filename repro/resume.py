@@ -6,9 +6,10 @@ result is written to ``<store>/<paper>/<experiment>/<key>.pkl`` the moment it co
 a rerun of the same command finds it there instead of computing it again. The key is the
 SHA-256 of
 
-- the code: the git commit and the content of every ``.py`` file of the ``repro`` and
-  ``implementations`` packages (:func:`code_fingerprint`), so an edit, committed or not,
-  never reuses a job computed by other code;
+- the code: the content of every ``.py`` file of the ``repro`` and ``implementations``
+  packages (:func:`code_fingerprint`), so an edit, committed or not, never reuses a job
+  computed by other code, while the same code elsewhere (another clone, a GPU machine whose
+  copy has no git history) finds the jobs it left;
 - the run's parameters that decide numbers (size, seeds override, device);
 - the job itself: the paper, the experiment, the function's qualified name and the pickled
   item.
@@ -30,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 from repro.atomic import write_atomic
-from repro.env import git_state
 
 #: Folder name of the job store inside a run size's results folder (git-ignored).
 FOLDER = ".jobs"
@@ -38,11 +38,11 @@ FOLDER = ".jobs"
 
 @cache
 def code_fingerprint() -> str:
-    """SHA-256 of the git commit and of every ``.py`` file of ``repro`` and ``implementations``."""
+    """SHA-256 of every ``.py`` file of ``repro`` and ``implementations`` (paths and bytes)."""
     import implementations
     import repro
 
-    digest = hashlib.sha256(str(git_state().get("commit")).encode())
+    digest = hashlib.sha256()
     for package in (repro, implementations):
         root = Path(package.__file__).parent
         for path in sorted(root.rglob("*.py")):
