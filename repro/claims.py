@@ -172,6 +172,24 @@ class Measurement:
         )
 
     @classmethod
+    def paired_gap(
+        cls, claim_id: str, a: Sequence[float], b: Sequence[float], **kw: Any
+    ) -> Measurement:
+        """The mean per-seed difference a[i] − b[i] of paired runs with its t interval
+        (:func:`repro.stats.paired_ci`)."""
+        diff, lo, hi, se = stats.paired_ci(a, b)
+        return cls(
+            claim_id,
+            diff,
+            se,
+            len(a),
+            ci=(lo, hi),
+            samples=[float(x) for x in a],
+            samples_b=[float(x) for x in b],
+            **kw,
+        )
+
+    @classmethod
     def not_run(cls, claim_id: str, reason: str, dataset: str = "") -> Measurement:
         return cls(claim_id, None, dataset=dataset, note=reason)
 

@@ -51,6 +51,32 @@ def welch_ci(
     return diff, diff - half, diff + half
 
 
+def paired_ci(
+    a: Sequence[float], b: Sequence[float], level: float = 0.95
+) -> tuple[float, float, float, float]:
+    """mean(a − b) of paired samples with its t interval: (difference, low, high, standard error).
+
+    ``a[i]`` and ``b[i]`` share seed i (same data, order, initialisation): the interval is the
+    one-sample t interval of the per-seed differences, n − 1 degrees of freedom. With fewer than
+    two pairs it is unbounded.
+    """
+    x = np.asarray(a, dtype=np.float64)
+    y = np.asarray(b, dtype=np.float64)
+    if x.shape != y.shape or x.ndim != 1 or x.size == 0:
+        raise ValueError(
+            f"paired samples need equal, non-zero lengths, got {x.shape} and {y.shape}"
+        )
+    d = x - y
+    diff = float(d.mean())
+    if d.size < 2:
+        return diff, -math.inf, math.inf, math.inf
+    se = float(d.std(ddof=1) / math.sqrt(d.size))
+    if se == 0.0:
+        return diff, diff, diff, 0.0
+    half = float(sps.t.ppf(0.5 + level / 2, d.size - 1)) * se
+    return diff, diff - half, diff + half, se
+
+
 def moved(
     old: float, old_se: float | None, new: float, new_se: float | None, abs_tol: float
 ) -> tuple[bool, float]:

@@ -89,6 +89,26 @@ def test_welch_interval_matches_scipy():
     assert stats.welch_ci([1.0], [2.0])[1] == -math.inf
 
 
+def test_paired_interval_matches_scipy_and_beats_welch_on_shared_seed_effects():
+    """Per-seed differences: scipy's paired t interval; a seed effect shared by both sides
+    cancels, so the paired interval is narrower than Welch's on the same numbers."""
+    from scipy import stats as sps
+
+    seed_effect = [0.0, 5.0, -3.0, 2.0, 8.0]
+    a = [s + d for s, d in zip(seed_effect, [1.0, 1.2, 0.9, 1.1, 1.3], strict=True)]
+    b = list(seed_effect)
+    diff, lo, hi, se = stats.paired_ci(a, b)
+    ci = sps.ttest_rel(a, b).confidence_interval(0.95)
+    assert diff == pytest.approx(1.1)
+    assert (lo, hi) == pytest.approx((ci.low, ci.high))
+    assert lo > 0 > stats.welch_ci(a, b)[1]
+    m = Measurement.paired_gap("x.y", a, b)
+    assert m.ci == (lo, hi) and m.std == se and m.n == 5
+    assert stats.paired_ci([1.0], [2.0])[1] == -math.inf
+    with pytest.raises(ValueError, match="equal, non-zero lengths"):
+        stats.paired_ci([1.0, 2.0], [1.0])
+
+
 def test_moved_rule():
     assert stats.moved(81.4, 0.07, 81.5, 0.07, 0.5) == (False, 0.5)
     moved, threshold = stats.moved(81.4, 0.5, 79.0, 0.5, 0.1)
