@@ -99,11 +99,14 @@ class SwinEncoder(nn.Module):
         return self.swin.patch_embed(images)
 
     def check_mask(self, mask: Tensor) -> None:
+        """Raise ``ValueError`` unless ``mask`` is a 0/1 grid of the last stage's shape."""
         if mask.shape != self.grid:
             raise ValueError(
                 f"the mask must be on the last-stage grid {self.grid[0]}x{self.grid[1]}, got "
                 f"shape {tuple(mask.shape)}"
             )
+        if ((mask != 0) & (mask != 1)).any():
+            raise ValueError("the mask must hold only 0 (own token) and 1 (partner's token)")
 
     def forward(self, tokens: Tensor, mask: Tensor | None = None) -> Tensor:
         """Position embedding, the stages, the final LayerNorm.

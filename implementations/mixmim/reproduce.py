@@ -78,7 +78,7 @@ def imagenet(ctx: RunContext) -> Iterator[Measurement]:
 
 def _protocol(ctx: RunContext) -> Protocol:
     return ctx.pick(
-        Protocol(512, 512, 1, 256, 1000, 10, 2),
+        Protocol(512, 512, 1, 512, 1000, 10, 4),
         Protocol(3000, 3000, 3, 1000, 5000, 30, 10),
         Protocol(5000, 7291, 20, 1000, 5000, 30, 20),
     )

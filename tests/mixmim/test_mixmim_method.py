@@ -159,3 +159,20 @@ def test_pretraining_losses_are_finite_and_train() -> None:
         loss.backward()
         assert torch.isfinite(loss)
         assert model.encoder.swin.patch_embed.proj.weight.grad.abs().sum() > 0
+
+
+def test_mask_token_baseline_never_sees_hidden_cells() -> None:
+    """The [MASK] baseline replaces the hidden cells' tokens: its predictions do not depend on
+    their pixels, and do depend on the visible ones."""
+    torch.manual_seed(1)
+    model = MaskTokenMIM(mixmim_swin("mixmim_digits"), DECODERS["mixmim_digits"]).double().eval()
+    x = torch.randn(2, 1, 32, 32, dtype=torch.float64)
+    mask = torch.zeros(4, 4, dtype=torch.float64)
+    mask[1, 2] = 1.0
+    y, z = x.clone(), x.clone()
+    y[:, :, 8:16, 16:24] += 1.0  # the hidden cell (1, 2) of 8 × 8 pixels
+    z[:, :, 0:8, 0:8] += 1.0  # a visible cell
+    with torch.no_grad():
+        before, hidden, visible = (model.predict(v, mask) for v in (x, y, z))
+    assert torch.equal(before, hidden)
+    assert not torch.allclose(before, visible)
