@@ -149,3 +149,30 @@ def autograd_saved_bytes(fn: Callable[[], Any]) -> int:
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         fn()
     return total
+
+
+def count_flops(fn: Callable[[], Any]) -> int:
+    """FLOPs (2 per multiply-add) of the matrix products, convolutions and attention of ``fn()``,
+    backward included when ``fn`` runs it, by ``torch.utils.flop_counter``.
+
+    Attention runs on SDPA's math backend while counting: the fused kernels are invisible to the
+    counter. Element-wise operations are not counted.
+    """
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with sdpa_kernel(SDPBackend.MATH), FlopCounterMode(display=False) as counter:
+        fn()
+    return int(counter.get_total_flops())
+
+
+def matmul_peak(
+    device: str | torch.device = "cpu", size: int = 1024, dtype: torch.dtype = torch.float32
+) -> float:
+    """FLOP/s of a ``size × size`` matrix product on ``device``, by :func:`best_time`: the
+    same-run peak that a model's achieved FLOP/s is a fraction of (clock as :func:`clock_name`)."""
+    if size < 1:
+        raise ValueError(f"size must be positive, got {size}")
+    gen = torch.Generator().manual_seed(0)
+    a, b = (torch.randn(size, size, generator=gen).to(device, dtype) for _ in range(2))
+    return 2.0 * size**3 / best_time(lambda: a @ b, device)

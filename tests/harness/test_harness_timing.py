@@ -9,7 +9,14 @@ import pytest
 import torch
 
 from repro import plots
-from repro.timing import best_time, clock_name, compare, fitted_exponent
+from repro.timing import (
+    best_time,
+    clock_name,
+    compare,
+    count_flops,
+    fitted_exponent,
+    matmul_peak,
+)
 
 
 @pytest.fixture
@@ -73,3 +80,17 @@ def test_plots_save_wrap_and_say_what_bars_are(tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert plots.error_note("std", 5) == "bars: ±1 std over seeds (n = 5)"
     assert "95%" in plots.error_note("ci95")
+
+
+def test_count_flops_counts_forward_and_backward_matmuls():
+    """A (4×8)·(8×3) product: 2·4·8·3 FLOPs forward, twice that backward (both inputs' grads)."""
+    a = torch.randn(4, 8, requires_grad=True)
+    b = torch.randn(8, 3, requires_grad=True)
+    assert count_flops(lambda: a @ b) == 2 * 4 * 8 * 3
+    assert count_flops(lambda: (a @ b).sum().backward()) == 3 * 2 * 4 * 8 * 3
+
+
+def test_matmul_peak_is_a_positive_rate(one_thread):
+    assert 1e6 < matmul_peak("cpu", size=64) < 1e15
+    with pytest.raises(ValueError, match="size must be positive"):
+        matmul_peak("cpu", size=0)
