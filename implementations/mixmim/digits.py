@@ -175,12 +175,14 @@ def step_time_ratio(job: tuple[int, str]) -> float:
         torch.manual_seed(seed)
         model = cls(mixmim_swin(CONFIG), DECODERS[CONFIG], 0.5, seed).to(device)
         x = torch.randn(BATCH, 1, 32, 32, generator=torch.Generator().manual_seed(seed)).to(device)
-        steps[name] = _step(model, x)
+        steps[name] = pretraining_step(model, x)
     best = compare(steps, device)
     return best["mixmim"] / best["mask_token"]
 
 
-def _step(model: MixMIM, x: Tensor) -> Callable[[], None]:
+def pretraining_step(model: MixMIM, x: Tensor) -> Callable[[], None]:
+    """A call that runs one pretraining step's forward and backward on ``x`` (for timing)."""
+
     def call() -> None:
         model.zero_grad(set_to_none=True)
         model(x).backward()
