@@ -23,7 +23,7 @@ from implementations.mixmim.mask_token import MaskTokenMIM
 from implementations.mixmim.pretraining import DECODERS, MixMIM
 from implementations.swin import SwinTransformer
 from repro.data.images import digit_tensors, load_mnist_test, load_usps, split_indices
-from repro.timing import compare
+from repro.timing import compare, count_flops
 from repro.train import TensorData, TrainConfig, fit, linear_probe, model_loss
 
 CONFIG = "mixmim_digits"
@@ -178,6 +178,19 @@ def step_time_ratio(job: tuple[int, str]) -> float:
         steps[name] = pretraining_step(model, x)
     best = compare(steps, device)
     return best["mixmim"] / best["mask_token"]
+
+
+def step_flops_ratio(config: str = CONFIG, batch: int = 8) -> float:
+    """Counted FLOPs of one pretraining step (forward and backward), MixMIM over the [MASK]
+    baseline, for a model of :data:`implementations.mixmim.encoder.CONFIGS` (CPU, random images)."""
+    flops = []
+    for cls in (MixMIM, MaskTokenMIM):
+        torch.manual_seed(0)
+        model = cls(mixmim_swin(config), DECODERS[config], 0.5)
+        swin = model.encoder.swin
+        x = torch.randn(batch, swin.patch_embed.proj.in_channels, swin.img_size, swin.img_size)
+        flops.append(count_flops(pretraining_step(model, x)))
+    return flops[0] / flops[1]
 
 
 def pretraining_step(model: MixMIM, x: Tensor) -> Callable[[], None]:

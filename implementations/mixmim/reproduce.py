@@ -22,6 +22,7 @@ from implementations.mixmim.digits import (
     DigitsRun,
     Protocol,
     run_digits,
+    step_flops_ratio,
     step_time_ratio,
 )
 from implementations.mixmim.encoder import mixmim_swin
@@ -172,6 +173,10 @@ def step_cost(ctx: RunContext) -> Iterator[Measurement]:
     """Same-run ratio of one pretraining step, MixMIM over [MASK]; a repeat per job."""
     repeats = ctx.pick(2, 3, 5)
     start = time.perf_counter()
+    configs = ctx.pick(("mixmim_digits",), ("mixmim_digits",), ("mixmim_digits", "mixmim_b"))
+    flops = ", ".join(
+        f"{c} {step_flops_ratio(c, 8 if c == 'mixmim_digits' else 1):.3f}" for c in configs
+    )
     jobs = [(r, ctx.device) for r in range(repeats)]
     ratios = (
         ctx.map(step_time_ratio, jobs, desc="mixmim step cost")
@@ -191,7 +196,8 @@ def step_cost(ctx: RunContext) -> Iterator[Measurement]:
         seconds=time.perf_counter() - start,
         device=ctx.device,
         note="an epoch is the same number of steps for both, so the step ratio is the epoch "
-        "ratio; fastest of interleaved calls per repeat",
+        f"ratio; fastest of interleaved calls per repeat. Counted FLOPs per step, MixMIM / [MASK]: "
+        f"{flops}",
     )
 
 
