@@ -126,8 +126,9 @@ class SwinEncoder(nn.Module):
         masks = stage_masks(mask.to(x.dtype), self.resolutions)
         for layer, stage_mask in zip(self.swin.layers, masks, strict=True):
             x = layer.downsample(x)
+            # the blocks of a stage share its window size
+            attn_mask = same_source_attention_mask(stage_mask, layer.blocks[0].attn.window_size)
             for block in layer.blocks:
-                attn_mask = same_source_attention_mask(stage_mask, block.attn.window_size)
                 x = _masked_block(block, x, attn_mask)
         return self.swin.norm(x)
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import torch
 
 from implementations.mixmim import identity_checks as checks
-from repro.claims import Claim, Paper
+from repro.claims import Claim, Confidence, Paper
 
 IMAGENET = "ImageNet-1K (224², top-1)"
 METHOD = "Method (authors' code models_mixmim.py and overview figure; paper equations not read)"
@@ -74,7 +74,14 @@ def _gap(claim_id: str, statement: str, metric: str, value: float, note: str) ->
     )
 
 
-def _imagenet(claim_id: str, statement: str, value: float, source: str, **kw: str) -> Claim:
+def _imagenet(
+    claim_id: str,
+    statement: str,
+    value: float,
+    source: str,
+    confidence: Confidence = "confirmed",
+    confidence_note: str = "",
+) -> Claim:
     return Claim(
         id=claim_id,
         statement=statement,
@@ -82,10 +89,10 @@ def _imagenet(claim_id: str, statement: str, value: float, source: str, **kw: st
         metric="top-1 accuracy (%)",
         kind="numeric",
         paper_value=value,
-        confidence=kw.pop("confidence", "confirmed"),  # type: ignore[arg-type]
+        confidence=confidence,
+        confidence_note=confidence_note,
         dataset=IMAGENET,
         tolerance=0.3,
-        **kw,
     )
 
 
