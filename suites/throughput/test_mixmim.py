@@ -8,8 +8,9 @@ baseline, samples/s and the fraction of a same-run matmul peak.
   steps), measured by :func:`repro.timing.compare`.
 * ``step_flops`` counts the step's matrix products, convolutions and attention (forward and
   backward, :func:`repro.timing.count_flops`); ``achieved_flops_per_s`` divides it by the
-  median step time, ``matmul_peak_flops_per_s`` is a float32 matmul timed in the same test
-  (:func:`repro.timing.matmul_peak`, 1024² on the CPU, 4096² on a GPU), and
+  step's time by the project's policy (``ours_best_ms``: fastest call, CPU time when
+  single-threaded), ``matmul_peak_flops_per_s`` is a float32 matmul timed in the same test
+  by the same policy (:func:`repro.timing.matmul_peak`, 1024² on the CPU, 4096² on a GPU), and
   ``fraction_of_matmul_peak`` their ratio.
 
 With ``--benchmark-disable`` (the default test run) each case runs once on the digits model with
@@ -54,9 +55,9 @@ def test_mixmim_pretraining_step(bench, benchmark, device, case: str) -> None:
     info = benchmark.extra_info
     info["step_flops"] = count_flops(mixmim)
     info["mask_token_step_flops"] = count_flops(mask_token)
-    if "ms_per_call" in info:
+    if "ours_best_ms" in info:
         peak = matmul_peak(device, 4096 if device.startswith("cuda") else 1024)
-        achieved = info["step_flops"] / (info["ms_per_call"] / 1e3)
+        achieved = info["step_flops"] / (info["ours_best_ms"] / 1e3)
         info["achieved_flops_per_s"] = achieved
         info["matmul_peak_flops_per_s"] = peak
         info["fraction_of_matmul_peak"] = achieved / peak
