@@ -57,7 +57,8 @@ class Protocol:
 
     def pretrain_config(self) -> TrainConfig:
         """AdamW with warm-up and cosine decay per step, as the authors' script (their betas
-        (0.9, 0.95) and batch 2048 are not ours); the last short batch is dropped."""
+        (0.9, 0.95), batch 2048 and exemption of 1-D parameters from weight decay are not
+        ours); the last short batch is dropped, so that every batch is even."""
         steps = self.pretrain_epochs * ((self.n_mnist + self.n_usps) // BATCH)
         return TrainConfig(
             self.pretrain_epochs,
