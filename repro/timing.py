@@ -149,16 +149,6 @@ def peak_memory(fn: Callable[[], Any], device: str | torch.device) -> int | None
     return int(peak)
 
 
-def counted_flops(fn: Callable[[], Any]) -> int:
-    """Floating-point operations of one ``fn()`` as torch's FlopCounterMode counts them
-    (matrix products and convolutions; element-wise work and gathers count zero)."""
-    from torch.utils.flop_counter import FlopCounterMode
-
-    with FlopCounterMode(display=False) as counter:
-        fn()
-    return int(counter.get_total_flops())
-
-
 def matmul_peak_gflops(device: str | torch.device, n: int = 1024) -> float:
     """GFLOP/s of an n×n float32 matrix product on ``device``: the compute limit the suites
     report their achieved rate against (same clock as :func:`best_time`)."""
@@ -191,3 +181,18 @@ def autograd_saved_bytes(fn: Callable[[], Any]) -> int:
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         fn()
     return total
+
+
+def count_flops(fn: Callable[[], Any]) -> int:
+    """FLOPs (2 per multiply-add) of the matrix products, convolutions and attention of ``fn()``,
+    backward included when ``fn`` runs it, by ``torch.utils.flop_counter``.
+
+    Attention runs on SDPA's math backend while counting: the fused kernels are invisible to the
+    counter. Element-wise operations are not counted.
+    """
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with sdpa_kernel(SDPBackend.MATH), FlopCounterMode(display=False) as counter:
+        fn()
+    return int(counter.get_total_flops())

@@ -26,7 +26,7 @@ from repro.timing import (
     clock_name,
     compare,
     copy_peak_gbps,
-    counted_flops,
+    count_flops,
     matmul_peak_gflops,
     peak_memory,
     ratio,
@@ -66,7 +66,7 @@ def _limit(fn: Callable[[], Any], device: str, bytes_per_call: int | None) -> di
             "copy_peak_gbps": peak,
             "fraction_of_copy_peak": achieved / peak,
         }
-    flops = counted_flops(fn)
+    flops = count_flops(fn)
     if flops == 0:
         return {}
     achieved = flops / seconds / 1e9

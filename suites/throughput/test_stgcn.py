@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from implementations.stgcn import STGCN, Graph, aggregate, aggregate_matmul
-from repro.timing import autograd_saved_bytes, counted_flops
+from repro.timing import autograd_saved_bytes, count_flops
 
 # (id, layout, N, T, M): the paper's NTU RGB+D input and an MSR Action3D clip as trained here
 SHAPES = [
@@ -47,7 +47,7 @@ def test_stgcn_throughput(bench, benchmark, device, mode, sid, layout, n, t, m):
             out.sum().backward()
             return out
 
-    flops = counted_flops(step)
+    flops = count_flops(step)
     out = bench(
         step,
         n_samples=n,

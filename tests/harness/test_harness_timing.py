@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from repro import plots, timing
-from repro.timing import best_time, clock_name, compare, fitted_exponent
+from repro.timing import best_time, clock_name, compare, count_flops, fitted_exponent
 
 
 @pytest.fixture
@@ -93,9 +93,16 @@ def test_cpu_peak_memory_is_the_high_water_mark_of_tensor_memory() -> None:
     assert timing.peak_memory(one_at_a_time, "cpu") == 4_000_000
 
 
-def test_counted_flops_and_limits() -> None:
-    a, b = torch.randn(64, 32), torch.randn(32, 16)
-    assert timing.counted_flops(lambda: a @ b) == 2 * 64 * 32 * 16
-    assert timing.counted_flops(lambda: a + 1) == 0
+def test_limits_and_uncounted_work() -> None:
+    a = torch.randn(64, 32)
+    assert count_flops(lambda: a + 1) == 0  # element-wise work is not counted
     assert timing.matmul_peak_gflops("cpu", n=128) > 0
     assert timing.copy_peak_gbps("cpu", n_bytes=2**20) > 0
+
+
+def test_count_flops_counts_forward_and_backward_matmuls():
+    """A (4×8)·(8×3) product: 2·4·8·3 FLOPs forward, twice that backward (both inputs' grads)."""
+    a = torch.randn(4, 8, requires_grad=True)
+    b = torch.randn(8, 3, requires_grad=True)
+    assert count_flops(lambda: a @ b) == 2 * 4 * 8 * 3
+    assert count_flops(lambda: (a @ b).sum().backward()) == 3 * 2 * 4 * 8 * 3
