@@ -54,6 +54,6 @@ def test_model_macs_are_eq2_plus_mlp(name: str) -> None:
     patch embedding, merging and head, computed independently from the architecture."""
     cfg = CONFIGS[name]
     model = swin_transformer(name).eval()
-    x = torch.randn(1, model.patch_embed.proj.in_channels, model.img_size, model.img_size)
+    x = torch.randn(1, model.patch_embed.proj.in_channels, *model.img_size)
     with torch.no_grad():
         assert count_macs(model, x) == _analytic_macs(cfg)
