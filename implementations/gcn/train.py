@@ -15,10 +15,10 @@ row-normalised and the Citeseer graph has the same node order and self-loops. Wh
 different is only the random streams (and TensorFlow's Adam puts ε outside the bias correction).
 
 Because the L2 term is in the signal, a slow start can end a run almost untrained: with Adam
-every first-layer weight moves by about lr per step, so 5e-4 · ΣW²/2 grows by ~3e-3 per epoch in
-the first epochs on Citeseer, as fast as a slow initialisation lowers the validation
+every first-layer weight moves by about lr per step, so 5e-4 · ΣW²/2 grows by 2–3e-3 per epoch
+in the first epochs on Citeseer, as fast as a slow initialisation lowers the validation
 cross-entropy. Seed 14 on Citeseer is such a start: its validation cross-entropy falls at every
-epoch (1.791 → 1.743 by epoch 18) but the total stays flat (1.786–1.796) and the rule fires at
+epoch (1.791 → 1.746 by epoch 18) but the total stays flat (1.786–1.796) and the rule fires at
 epoch 18 (test 16.8 %); with the cross-entropy alone as the signal the same seed trains 187
 epochs to 69.8 %. The 1st-order-term-only model on Citeseer draws the identical first-layer
 weights and dropout masks from seed 14 (same shapes, same order of draws), so its collapse
