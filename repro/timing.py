@@ -66,6 +66,12 @@ def clock_name(device: str | torch.device) -> str:
     return "synchronised wall time"
 
 
+def clock_for(device: str | torch.device) -> Callable[[], float]:
+    """The clock the policy reads on ``device`` (:func:`clock_name`): ``time.process_time`` on
+    one CPU thread, ``time.perf_counter`` otherwise (a GPU caller synchronises first)."""
+    return time.process_time if uses_cpu_time(device) else time.perf_counter
+
+
 def best_time(
     fn: Callable[[], Any], device: str | torch.device = "cpu", repeat: int = 5, warmup: int = 1
 ) -> float:
@@ -75,7 +81,7 @@ def best_time(
     """
     if repeat < 1:
         raise ValueError(f"repeat must be at least 1, got {repeat}")
-    clock = time.process_time if uses_cpu_time(device) else time.perf_counter
+    clock = clock_for(device)
     call = synced(fn, device)
     for _ in range(warmup):
         call()

@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from implementations.gcn import GCN, Supports, prepare
+from implementations.gcn.epoch_time import random_graph_epoch
 
 
 @pytest.fixture(scope="module")
@@ -116,3 +117,11 @@ def test_gcn_inference(bench, cora, device):
         shape="cora-n2708-f1433-h16-c7",
     )
     assert out.shape == (2708, 7)
+
+
+@pytest.mark.benchmark(group="gcn-fig2-random-graph-epoch")
+@pytest.mark.parametrize("nodes", [10_000, 40_000], ids=lambda n: f"n{n}-e{2 * n}")
+def test_gcn_random_graph_epoch(bench, device, nodes):
+    """Figure 2: one epoch (forward, cross-entropy, backward) on a random graph of N nodes and
+    2N edges with X = I_N; time per epoch should grow linearly with the edges."""
+    bench(random_graph_epoch(nodes, device=device), n_samples=nodes, shape=f"n{nodes}-e{2 * nodes}")

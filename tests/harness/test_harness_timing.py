@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from repro import plots, timing
-from repro.timing import best_time, clock_name, compare, count_flops, fitted_exponent
+from repro.timing import best_time, clock_for, clock_name, compare, count_flops, fitted_exponent
 
 
 @pytest.fixture
@@ -23,6 +23,7 @@ def one_thread():
 def test_single_threaded_cpu_time_ignores_waiting(one_thread):
     """With one thread the clock is the process's CPU time: a sleep costs (almost) nothing."""
     assert clock_name("cpu") == "CPU time, 1 thread"
+    assert clock_for("cpu") is time.process_time
     assert best_time(lambda: time.sleep(0.03), "cpu", repeat=2, warmup=0) < 0.01
 
 
@@ -31,6 +32,7 @@ def test_several_threads_use_wall_time():
     torch.set_num_threads(2)
     try:
         assert clock_name("cpu") == "wall time, 2 threads"
+        assert clock_for("cpu") is time.perf_counter
         assert best_time(lambda: time.sleep(0.02), "cpu", repeat=2, warmup=0) >= 0.02
     finally:
         torch.set_num_threads(before)
