@@ -124,17 +124,18 @@ IDENTITIES = (
     ),
     _identity(
         "dcn.eq2.gradients",
-        "Gradients for input, offset, weight, bias and mask equal finite differences at "
-        "non-integral sample positions",
+        "Gradients for input, offset, weight, bias and mask equal difference quotients from the "
+        "right at every sample position, whole pixels (zero offsets) included",
         "Sec. 2.1, Eq. (2)–(4) (back-propagation, Eq. (7)–(8) of the arXiv version)",
-        "max |autograd − central difference| (float64; the test also runs gradcheck)",
+        "max |autograd − one-sided difference| (float64; the test also runs gradcheck)",
         1e-6,
         checks.gradients,
-        T + "test_dcn_deform_conv.py::test_dcn_eq2_gradients_match_central_differences",
+        T + "test_dcn_deform_conv.py::test_dcn_eq2_gradients_match_one_sided_differences",
     ),
     _identity(
         "dcn.eq2.torchvision-peer",
-        "Output and all gradients equal torchvision.ops.deform_conv2d",
+        "Output and all gradients equal torchvision.ops.deform_conv2d, at zero, whole-pixel and "
+        "fractional offsets, on odd map sizes, with stride, dilation, groups, offset groups, mask",
         "Sec. 2.1 (peer implementation)",
         "max relative difference, float32 (float64 ≤ 1e-10 in the test)",
         1e-4,
