@@ -24,6 +24,10 @@ weight and bias; the offset gradient is the one-sided derivative from the right 
 positions, as torchvision's, everywhere (an earlier version read through ``F.grid_sample``,
 whose pixel → [−1, 1] → pixel round trip put some whole-pixel positions just below the integer
 and took the derivative from the left there).
+
+Two modules: :class:`DeformConv2d`, torchvision's drop-in (the offsets, and mask, are given to
+``forward``), and :class:`DeformConv2dPack`, the paper's layer, which computes its offsets with
+its own zero-initialised convolution (mmcv's name for it).
 """
 
 from __future__ import annotations

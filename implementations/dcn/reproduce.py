@@ -57,6 +57,13 @@ MAX_ROTATION = 40.0
 #: thirds of the scale range: (name, low, high)
 SCALE_BINS = (("small", 0.5, 0.8), ("medium", 0.8, 1.1), ("large", 1.1, 1.4))
 VARIANTS = (0, 1, 2, 3)
+#: Table 4's claims measured on R-FCN with ResNet-101
+RFCN_TABLE4_CLAIMS = (
+    "dcn.table4.param-overhead",
+    "dcn.table4.param-increase",
+    "dcn.table4.params-rfcn",
+    "dcn.table4.time-overhead",
+)
 #: the claims that need VOC / COCO and GPU-scale training (Tables 1, 3 and 5)
 GPU_SCALE = (
     "dcn.table1.deeplab-voc",
@@ -291,6 +298,14 @@ def _rois(size: tuple[int, int], count: int, seed: int) -> Tensor:
 
 def _rfcn_table4(ctx: RunContext) -> Iterator[Measurement]:
     """Table 4 on R-FCN with ResNet-101: exact parameter counts and the forward-time ratio."""
+    try:
+        import torchvision.models  # noqa: F401  (the backbone)
+    except ImportError as e:
+        for claim_id in RFCN_TABLE4_CLAIMS:
+            yield Measurement.not_run(
+                claim_id, f"peer not installed: {e} (the ResNet-101 backbone; repro[peers])"
+            )
+        return
     start = time.perf_counter()
     with torch.device("meta"):  # counting needs no weights
         counts = {k: parameter_counts(RFCN(deformable=k)) for k in (False, True)}
@@ -433,12 +448,7 @@ EXPERIMENTS = (
     Experiment(
         "table4-rfcn",
         _rfcn_table4,
-        claims=(
-            "dcn.table4.param-overhead",
-            "dcn.table4.param-increase",
-            "dcn.table4.params-rfcn",
-            "dcn.table4.time-overhead",
-        ),
+        claims=RFCN_TABLE4_CLAIMS,
         # the offset layers add parameters and work: both ratios above 1
         quick_bands={
             "dcn.table4.param-overhead": (1.0, 1.2),
