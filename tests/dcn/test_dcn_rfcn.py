@@ -104,3 +104,16 @@ def test_dcn_rfcn_bad_input_raises() -> None:
     rois = torch.tensor([[0.0, 0, 0, 40, 40]])
     with pytest.raises(ValueError, match=r"one \(x, y\) pair per output \(2\)"):
         position_sensitive_scores(maps, rois, torch.zeros(1, 6, 3, 3), 3)
+
+
+def test_dcn_table4_rfcn_claims_not_run_without_torchvision(monkeypatch) -> None:
+    """torchvision is an optional peer: without it the R-FCN claims are "not run", naming it."""
+    import sys
+
+    from implementations.dcn.reproduce import RFCN_TABLE4_CLAIMS, _rfcn_table4
+    from repro.runner import RunContext
+
+    monkeypatch.setitem(sys.modules, "torchvision.models", None)  # import raises ImportError
+    measured = list(_rfcn_table4(RunContext(size="quick")))
+    assert [m.claim_id for m in measured] == list(RFCN_TABLE4_CLAIMS)
+    assert all(m.value is None and "peer not installed" in m.note for m in measured)
