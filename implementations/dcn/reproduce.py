@@ -15,8 +15,8 @@
   timed by the project's policy (:func:`repro.timing.compare`: fastest call, the two networks
   interleaved in one process; CPU time single-threaded on CPU, synchronised wall time on a GPU
   with ``--device cuda``). Sizes (image, RoIs, rounds × calls per round): quick 64×96, 16,
-  1 × 1 (about 15 s on a quiet core, most of it building the two networks); default 224×320,
-  300, 2 × 2 (about 40 s); full 448×640, 300, 3 × 3 (about 3 minutes on one core; the paper's
+  1 × 1 (about 10 s of CPU, most of it building the two networks); default 224×320, 300,
+  2 × 2 (about 15 s); full 448×640, 300, 3 × 3 (about a minute on one core; the paper's
   600×1000 on a GPU).
 - ``table4-digits`` (Table 4 on the digit CNN, labelled rows of their own): parameters and
   inference time per image of the 4-conv digit CNN with 3 of 4 layers deformable against none.
