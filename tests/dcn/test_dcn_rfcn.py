@@ -46,6 +46,7 @@ def test_dcn_table4_parameter_counts_follow_the_layer_list() -> None:
     assert deformable["total"] - plain["total"] == 248_886 + 2_109_450 + 100_450
 
 
+@pytest.mark.slow
 def test_dcn_table4_zero_initialised_deformable_rfcn_is_the_plain_one() -> None:
     """dcn.sec2.zero-init-module and dcn.sec2-2.zero-init-modules on the whole network: with
     its offset layers at zero, the deformable R-FCN computes what the plain one with the same
