@@ -12,19 +12,18 @@ model trained with it, so variants compared on paired seeds see identical data s
 - the caller seeds the weights (``torch.manual_seed(seed)`` before building the model), so that
   two variants can share an initialisation where their parameters agree.
 
-Self-supervised pretraining runs through :func:`pretrain` (the model returns its own loss), on
-the same batches and seeds. Representation learning is judged by :func:`linear_probe` (a linear
-classifier trained by :func:`fit` on frozen features) and :func:`knn_accuracy`;
-:func:`knn_accuracy` and :func:`ridge_accuracy` on fixed features are also the floors a trained
-network must beat. GCN's full-batch loop is the authors' protocol (early stopping on a
-validation loss) and stays in ``implementations/gcn``.
+Representation learning is judged by :func:`linear_probe` (a linear classifier trained by
+:func:`fit` on frozen features) and :func:`knn_accuracy`; :func:`knn_accuracy` and
+:func:`ridge_accuracy` on fixed features are also the floors a trained network must beat.
+GCN's full-batch loop is the authors' protocol (early stopping on a validation loss) and stays
+in ``implementations/gcn``.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -206,6 +205,8 @@ def fit(
 
     The model is trained on the device its parameters are on; batches are moved there.
     ``loss_fn(logits, labels)`` defaults to cross-entropy with the config's label smoothing.
+    A model that computes its own objective (self-supervised pretraining) returns it as a 0-d
+    tensor and is trained with ``loss_fn=model_loss``; its epochs' train accuracy is NaN.
     Raises ``ValueError`` when ``train`` has fewer samples than ``config.min_batch``.
     """
     n = len(train.labels)
@@ -227,17 +228,28 @@ def fit(
         start = time.perf_counter()
         lr = opt.param_groups[0]["lr"]
         model.train()
+        order = torch.randperm(n, generator=order_gen)
         loss_sum, correct, seen = 0.0, 0, 0
-        for idx in _epoch_batches(n, config, order_gen):
+        for first in range(0, n, config.batch_size):
+            idx = order[first : first + config.batch_size]
+            if len(idx) < config.min_batch:
+                continue
             x = train.batch(idx.numpy(), rng)
             y = train.labels[idx].to(device)
             logits = model(x.to(device))
             loss = loss_fn(logits, y)
-            _step(loss, model, opt, sched, config)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if config.grad_clip is not None:
+                nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            opt.step()
+            sched.step()
             loss_sum += float(loss.detach()) * len(idx)
-            correct += int((logits.detach().argmax(1) == y).sum())
+            if logits.ndim:
+                correct += int((logits.detach().argmax(1) == y).sum())
             seen += len(idx)
-        record = EpochRecord(epoch + 1, lr, loss_sum / seen, 100.0 * correct / seen)
+        acc = 100.0 * correct / seen if logits.ndim else math.nan
+        record = EpochRecord(epoch + 1, lr, loss_sum / seen, acc)
         last = epoch + 1 == config.epochs
         due = config.eval_every and (epoch + 1) % config.eval_every == 0
         if test is not None and (last or due):
@@ -249,66 +261,9 @@ def fit(
     return history
 
 
-def pretrain(
-    model: nn.Module, train: TensorData | SampleSource, config: TrainConfig, seed: int
-) -> list[float]:
-    """Self-supervised training: ``model(x)`` returns the scalar loss of a batch.
-
-    The same batches, augmentation draws and optimiser steps as :func:`fit` with the same
-    ``seed`` (labels only give the number of samples; they are never read). Parameters with
-    ``requires_grad=False`` (a momentum key encoder, a frozen teacher) are left to the model.
-    Returns the mean training loss of every epoch.
-    """
-    n = len(train.labels)
-    steps_per_epoch = config.steps_per_epoch(n)
-    if steps_per_epoch == 0:
-        raise ValueError(f"{n} training samples make no batch of at least {config.min_batch}")
-    device = _device_of(model)
-    order_gen = torch.Generator().manual_seed(seed)
-    rng = np.random.default_rng(seed)
-    opt = config.optimizer_for([p for p in model.parameters() if p.requires_grad])
-    sched = config.scheduler_for(opt, config.epochs * steps_per_epoch)
-    losses = []
-    for _ in range(config.epochs):
-        model.train()
-        loss_sum, seen = 0.0, 0
-        for idx in _epoch_batches(n, config, order_gen):
-            loss = model(train.batch(idx.numpy(), rng).to(device))
-            if loss.dim() != 0:
-                raise ValueError(
-                    f"pretrain needs a scalar loss from the model, got {tuple(loss.shape)}"
-                )
-            _step(loss, model, opt, sched, config)
-            loss_sum += float(loss.detach()) * len(idx)
-            seen += len(idx)
-        losses.append(loss_sum / seen)
-    return losses
-
-
-def _epoch_batches(n: int, config: TrainConfig, order_gen: torch.Generator) -> Iterator[Tensor]:
-    """One epoch's batches of sample indices: a fresh permutation drawn from ``order_gen``,
-    a last batch smaller than ``config.min_batch`` dropped."""
-    order = torch.randperm(n, generator=order_gen)
-    for first in range(0, n, config.batch_size):
-        idx = order[first : first + config.batch_size]
-        if len(idx) >= config.min_batch:
-            yield idx
-
-
-def _step(
-    loss: Tensor,
-    model: nn.Module,
-    opt: torch.optim.Optimizer,
-    sched: torch.optim.lr_scheduler.LRScheduler,
-    config: TrainConfig,
-) -> None:
-    """One optimiser step on ``loss`` (gradient clipping by ``config.grad_clip``)."""
-    opt.zero_grad(set_to_none=True)
-    loss.backward()
-    if config.grad_clip is not None:
-        nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-    opt.step()
-    sched.step()
+def model_loss(output: Tensor, labels: Tensor) -> Tensor:
+    """The ``loss_fn`` of :func:`fit` for a model whose output is its own loss (labels unused)."""
+    return output
 
 
 def _device_of(model: nn.Module) -> torch.device:

@@ -140,7 +140,8 @@ class Views:
 
 
 class SequenceSource:
-    """Pretraining data for :func:`repro.train.pretrain`: ``batch`` packs the chosen sequences
+    """Pretraining data for :func:`repro.train.fit` (with ``loss_fn=repro.train.model_loss``):
+    ``batch`` packs the chosen sequences
     into the ``(N, T, D + 1)`` tensor of :mod:`implementations.crrl.sequences`; with ``views``
     it returns ``(3, N, T, D + 1)``: the clean batch and two random views of it."""
 

@@ -1,13 +1,13 @@
 """CRRL's directional claims at CPU scale: linear evaluation on MSR Action3D and UTKinect-Action3D.
 
 For each seed and dataset one job pretrains, from ``torch.manual_seed(seed)`` and on the same
-batches (:func:`repro.train.pretrain` with that seed): SER, CML, CRRL (the authors' second
-stage: a fresh SER student distilled from that seed's CML) and the joint multi-task model; the
-random-init encoder (the floor) and the concatenation of SER's and CML's features need no
-pretraining of their own. Every representation is scored by the same linear probe and 1-NN
-(:mod:`implementations.crrl.evaluation`); the shared recipe's 1-NN and ridge floors and a
-supervised ST-GCN trained by the recipe are reported beside them in the notes. Gaps are paired
-over seeds (:meth:`repro.claims.Measurement.paired_gap`).
+batches (:func:`repro.train.fit` with that seed and ``loss_fn=model_loss``): SER, CML, CRRL (the
+authors' second stage: a fresh SER student distilled from that seed's CML) and the joint
+multi-task model; the random-init encoder (the floor) and the concatenation of SER's and CML's
+features need no pretraining of their own. Every representation is scored by the same linear
+probe and 1-NN (:mod:`implementations.crrl.evaluation`); the shared recipe's 1-NN and ridge
+floors and a supervised ST-GCN trained by the recipe are reported beside them in the notes. Gaps
+are paired over seeds (:meth:`repro.claims.Measurement.paired_gap`).
 
 Sizes: quick (CI): 2 seeds, width 8, 1 epoch, about 10 s of CPU; default: 5 seeds, width 32
 (authors' 256), sequences of at most 24 frames, 10 pretraining epochs, 151 s of CPU time in one
@@ -48,7 +48,7 @@ from repro.data.skeleton import load_msr_action3d, load_utkinect
 from repro.experiment import Experiment
 from repro.runner import RunContext
 from repro.skeleton_recipe import Floors
-from repro.train import TrainConfig, pretrain
+from repro.train import TrainConfig, fit, model_loss
 
 LOADERS = {"msr": load_msr_action3d, "utk": load_utkinect}
 #: test-time transformation for the robustness columns: ±30° about the vertical axis, jitter of
@@ -110,7 +110,7 @@ def run_seed(job: Job) -> Outcome:
     def trained(build):
         torch.manual_seed(job.seed)
         model = build()
-        pretrain(model, source, cfg, job.seed)
+        fit(model, source, cfg, job.seed, loss_fn=model_loss)
         return model
 
     torch.manual_seed(job.seed)

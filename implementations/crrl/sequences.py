@@ -4,7 +4,7 @@ Shared by CRRL and the SSL taxonomy (``implementations.ssl_taxonomy`` imports it
 ``implementations.crrl``). A batch of N sequences of flattened frames (D = V·C coordinates per
 frame) travels as one tensor ``(N, T_max, D + 1)``: each sequence zero-padded after its last
 frame, and a last column that is 1 on valid frames and 0 on padding. One tensor, so that
-:func:`repro.train.pretrain`, :func:`repro.train.features` and :func:`repro.train.linear_probe`
+:func:`repro.train.fit`, :func:`repro.train.features` and :func:`repro.train.linear_probe`
 carry variable-length sequences unchanged; :func:`split_valid` recovers frames and lengths.
 """
 

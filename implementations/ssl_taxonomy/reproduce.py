@@ -3,12 +3,12 @@ MSR Action3D and UTKinect-Action3D.
 
 For each seed and dataset one job pretrains every objective of :data:`CONFIGS` from
 ``torch.manual_seed(seed)`` on the same batches and the same random views
-(:func:`repro.train.pretrain` with that seed; views: rotation ±20° about the vertical axis,
-scale ±10 %, jitter 0.05 body sizes — ours, the authors' transforms are not reproduced), and
-scores each encoder, and the random-init encoder (the floor), by the linear probe and 1-NN of
-:mod:`implementations.crrl.evaluation`, on clean and on rotated (±30°) and jittered (0.1 body
-sizes) test sequences; the shared recipe's 1-NN and ridge floors and a supervised ST-GCN are
-reported beside them. Gaps are paired over seeds.
+(:func:`repro.train.fit` with that seed and ``loss_fn=model_loss``; views: rotation ±20° about
+the vertical axis, scale ±10 %, jitter 0.05 body sizes — ours, the authors' transforms are not
+reproduced), and scores each encoder, and the random-init encoder (the floor), by the linear
+probe and 1-NN of :mod:`implementations.crrl.evaluation`, on clean and on rotated (±30°) and
+jittered (0.1 body sizes) test sequences; the shared recipe's 1-NN and ridge floors and a
+supervised ST-GCN are reported beside them. Gaps are paired over seeds.
 
 Departures from the configs, for 2 CPU cores and datasets of 100–284 training sequences: one
 optimiser for every objective (Adam lr 1e-3, weight decay 1e-4, gradient clipping 25, batch 32;
@@ -60,7 +60,7 @@ from repro.data.skeleton import load_msr_action3d, load_utkinect
 from repro.experiment import Experiment
 from repro.runner import RunContext
 from repro.skeleton_recipe import Floors
-from repro.train import TrainConfig, pretrain
+from repro.train import TrainConfig, fit, model_loss
 
 LOADERS = {"msr": load_msr_action3d, "utk": load_utkinect}
 PERTURB_DEGREES, PERTURB_NOISE = 30.0, 0.1  # degrees, body sizes
@@ -143,7 +143,7 @@ def run_seed(job: Job) -> Outcome:
             job.max_frames,
         )
         if name != "random":
-            pretrain(model, source, pretrain_config(job.epochs), job.seed)
+            fit(model, source, pretrain_config(job.epochs), job.seed, loss_fn=model_loss)
         scores[name] = score(model.encoder)
     described = (
         f"{DATASETS[job.dataset]}, cross-subject odd/even ({len(train)}/{len(test)}), at most "

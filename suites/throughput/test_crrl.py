@@ -1,7 +1,8 @@
 """CRRL pretraining throughput: one optimiser step of each objective (SER, CML, the distilled
 CRRL student, joint SER + CML) in samples/s, with the achieved GFLOP/s as a fraction of a
 float32 matrix-multiply peak measured in the same test (both timed by
-:func:`repro.timing.best_time`; FLOPs of the step counted by ``FlopCounterMode``, GRUs included).
+:func:`repro.timing.best_time`; FLOPs of the step counted by :func:`repro.timing.count_flops`,
+GRUs included).
 
 Shapes: the authors' NTU input (150 coordinates per frame, 2×256 Bi-GRU, up to 50 frames after
 their preprocessing is not fixed: 50 here) and an MSR Action3D batch as the default run trains
@@ -13,10 +14,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-from torch.utils.flop_counter import FlopCounterMode
 
 from implementations.crrl import models, pack_batch
-from repro.timing import best_time, matmul_peak_gflops
+from repro.timing import best_time, count_flops, matmul_peak_gflops
 
 # (id, coordinates per frame, hidden, N, T)
 SHAPES = [
@@ -56,9 +56,7 @@ def test_crrl_pretraining_step(bench, benchmark, device, objective, sid, d, hidd
         opt.step()
         return loss
 
-    with FlopCounterMode(display=False) as counter:
-        step()
-    flops = counter.get_total_flops()
+    flops = count_flops(step)
     loss = bench(
         step, n_samples=n, shape=sid, objective=objective, gflop_per_sample=flops / n / 1e9
     )

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import pytest
 import torch
-from torch.utils.flop_counter import FlopCounterMode
 
 from implementations.crrl import pack_batch
 from implementations.ssl_taxonomy import CONFIGS, TaxonomyModel
-from repro.timing import best_time, matmul_peak_gflops
+from repro.timing import best_time, count_flops, matmul_peak_gflops
 
 # (id, coordinates per frame, hidden, embedding, N, T)
 SHAPES = [
@@ -54,9 +53,7 @@ def test_ssl_taxonomy_pretraining_step(
         opt.step()
         return loss
 
-    with FlopCounterMode(display=False) as counter:
-        step()
-    flops = counter.get_total_flops()
+    flops = count_flops(step)
     loss = bench(
         step, n_samples=n, shape=sid, objective=objective, gflop_per_sample=flops / n / 1e9
     )

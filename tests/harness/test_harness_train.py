@@ -16,7 +16,7 @@ from repro.train import (
     fit,
     knn_accuracy,
     linear_probe,
-    pretrain,
+    model_loss,
     ridge_accuracy,
 )
 
@@ -70,41 +70,6 @@ def test_augmentation_draws_from_the_seeded_stream():
     fit(mlp(0), data, TrainConfig(epochs=1, batch_size=16, lr=0.01), seed=7)
     expected = np.random.default_rng(7).normal(size=4).tolist()
     assert seen == expected
-
-
-class _Reconstruct(nn.Module):
-    """A self-supervised toy: a linear auto-encoder that returns its own reconstruction loss."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.net = nn.Sequential(nn.Linear(8, 3), nn.Linear(3, 8))
-        self.seen: list[torch.Tensor] = []
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        self.seen.append(x)
-        return (self.net(x) - x).square().mean()
-
-
-def test_pretrain_sees_the_batches_fit_sees_and_lowers_its_loss():
-    data = blobs(100, 0)
-    torch.manual_seed(0)
-    model = _Reconstruct()
-    losses = pretrain(model, data, CFG, seed=3)
-    assert len(losses) == CFG.epochs and losses[-1] < 0.2 * losses[0]
-    seen_by_fit: list[torch.Tensor] = []
-
-    def record(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
-        seen_by_fit.append(x)
-        return x
-
-    fit(mlp(0), TensorData(data.inputs, data.labels, record), CFG, seed=3)
-    assert len(model.seen) == len(seen_by_fit)
-    assert all(torch.equal(a, b) for a, b in zip(model.seen, seen_by_fit, strict=True))
-
-
-def test_pretrain_needs_a_scalar_loss():
-    with pytest.raises(ValueError, match="scalar loss"):
-        pretrain(nn.Linear(8, 2), blobs(40, 0), CFG, seed=0)
 
 
 def test_cosine_schedule_reaches_zero_after_warmup():
@@ -262,3 +227,25 @@ def test_bad_arguments_raise_with_the_constraint():
             torch.zeros(1, dtype=torch.long),
             alphas=(0.0,),
         )
+
+
+class _OwnObjective(nn.Module):
+    """A model whose output is its own loss: the squared distance of a parameter to the batch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.centre = nn.Parameter(torch.zeros(8))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.centre).pow(2).sum(1).mean()
+
+
+def test_fit_trains_a_model_that_returns_its_own_loss():
+    """Self-supervised pretraining through the one loop: ``loss_fn=model_loss``, labels unused,
+    train accuracy NaN."""
+    data = blobs(200, 0)
+    model = _OwnObjective()
+    history = fit(model, data, CFG, seed=0, loss_fn=model_loss)
+    assert history.epochs[-1].train_loss < history.epochs[0].train_loss
+    assert all(np.isnan(e.train_acc) for e in history.epochs)
+    torch.testing.assert_close(model.centre.detach(), data.inputs.mean(0), atol=0.3, rtol=0)
