@@ -113,15 +113,14 @@ def limb_maps(
         return p[..., 0, None, None], p[..., 1, None, None]  # (T, E, 1, 1) each
 
     (ax, ay), (bx, by) = coords(a), coords(b)
-    d2_a = (px - ax) ** 2 + (py - ay) ** 2  # (T, E, H, W)
-    d2_b = (px - bx) ** 2 + (py - by) ** 2
-    d2_ab = (ax - bx) ** 2 + (ay - by) ** 2  # (T, E, 1, 1)
+    ux, uy = bx - ax, by - ay  # (T, E, 1, 1)
+    d2_ab = ux**2 + uy**2
     short = d2_ab < 1
-    # position of the pixel's projection along a -> b, in units of the limb's length
-    along = (d2_a - d2_b + d2_ab) / (2 * torch.where(short, 1.0, d2_ab))
-    d2_line = (px - (ax + along * (bx - ax))) ** 2 + (py - (ay + along * (by - ay))) ** 2
-    d2_seg = torch.where(along <= 0, d2_a, torch.where(along >= 1, d2_b, d2_line))
-    d2 = torch.where(short, d2_a, d2_seg)
+    # the pixel's projection onto the line a -> b, as a fraction of the limb, kept on the
+    # segment: D² is then the squared distance to that point (to a or b past the ends)
+    along = ((px - ax) * ux + (py - ay) * uy) / torch.where(short, 1.0, d2_ab)
+    along = torch.where(short, 0.0, along.clamp(0.0, 1.0))  # a short limb: distance to a
+    d2 = (px - ax - along * ux) ** 2 + (py - ay - along * uy) ** 2  # (T, E, H, W)
 
     lo, hi = torch.minimum(a, b), torch.maximum(a, b)  # (T, E, 2)
     short_e = short[..., 0, 0]  # (T, E)
