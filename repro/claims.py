@@ -172,6 +172,24 @@ class Measurement:
         )
 
     @classmethod
+    def paired_gap(
+        cls, claim_id: str, a: Sequence[float], b: Sequence[float], **kw: Any
+    ) -> Measurement:
+        """mean(a − b) over paired seeds or splits, with the t interval of the differences
+        (:func:`repro.stats.paired_ci`); ``std`` is the standard error of that mean."""
+        diff, lo, hi = stats.paired_ci(a, b)
+        return cls(
+            claim_id,
+            diff,
+            stats.sem([x - y for x, y in zip(a, b, strict=True)]),
+            len(a),
+            ci=(lo, hi),
+            samples=[float(x) for x in a],
+            samples_b=[float(x) for x in b],
+            **kw,
+        )
+
+    @classmethod
     def not_run(cls, claim_id: str, reason: str, dataset: str = "") -> Measurement:
         return cls(claim_id, None, dataset=dataset, note=reason)
 

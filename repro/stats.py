@@ -51,6 +51,33 @@ def welch_ci(
     return diff, diff - half, diff + half
 
 
+def paired_ci(
+    a: Sequence[float], b: Sequence[float], level: float = 0.95
+) -> tuple[float, float, float]:
+    """mean(a − b) over paired samples with its t interval: (difference, low, high).
+
+    ``a[i]`` and ``b[i]`` come from the same seed or split (same data order, same augmentation
+    stream), so the spread that the two share cancels in ``a[i] − b[i]``. The interval is
+    mean(d) ± t_{n−1} · sd(d) / √n. With fewer than two pairs it is unbounded.
+    """
+    x = np.asarray(a, dtype=np.float64)
+    y = np.asarray(b, dtype=np.float64)
+    if x.shape != y.shape or x.ndim != 1 or x.size == 0:
+        raise ValueError(
+            f"paired samples must be two non-empty sequences of one length, got {x.size} "
+            f"and {y.size}"
+        )
+    d = x - y
+    diff = float(d.mean())
+    if d.size < 2:
+        return diff, -math.inf, math.inf
+    se = float(d.std(ddof=1)) / math.sqrt(d.size)
+    if se == 0.0:
+        return diff, diff, diff
+    half = float(sps.t.ppf(0.5 + level / 2, d.size - 1)) * se
+    return diff, diff - half, diff + half
+
+
 def moved(
     old: float, old_se: float | None, new: float, new_se: float | None, abs_tol: float
 ) -> tuple[bool, float]:

@@ -1,7 +1,7 @@
 """The paper's Table 1 ablation at CPU scale, on MSR Action3D and UTKinect-Action3D.
 
 Every Table 1 row we build (:mod:`implementations.stgcn.table1`) is trained from scratch with
-the same recipe (:mod:`implementations.stgcn.recipe`, trained by :func:`repro.train.fit`) for
+the same recipe (:mod:`repro.skeleton_recipe`, trained by :func:`repro.train.fit`) for
 each seed on each dataset's cross-subject split; the paper's orderings become gap measurements
 (Welch 95% intervals over seeds). The network keeps the paper's ten units and temporal kernel 9
 but is narrower (widths scaled from 64-128-256), and clips are resampled to a few dozen frames,
@@ -21,12 +21,12 @@ import numpy as np
 import torch
 
 from implementations.stgcn.paper import DATASETS, KINETICS_TOP1, MSR_REFERENCE, ORDERINGS
-from implementations.stgcn.recipe import AugmentedSequences, Recipe, evaluation_data, train_config
 from implementations.stgcn.table1 import ROW_NAMES, VARIANTS, build
 from repro.claims import Measurement
 from repro.data.skeleton import SkeletonSequences, load_msr_action3d, load_utkinect
 from repro.experiment import Experiment
 from repro.runner import RunContext
+from repro.skeleton_recipe import AugmentedSequences, Recipe, evaluation_data, train_config
 from repro.train import fit
 
 LOADERS = {"msr": load_msr_action3d, "utk": load_utkinect}
@@ -79,7 +79,7 @@ def train_one(job: Job) -> Outcome:
     history = fit(
         model,
         AugmentedSequences(train, job.recipe),
-        train_config(job.epochs),
+        train_config(job.epochs, len(train)),
         job.seed,
         test=evaluation_data(test, job.recipe),
     )

@@ -5,8 +5,10 @@ Folder layout under the data root (``skeleton/``, see ``../shared/data/skeleton/
     MANIFEST.sha256                                  sha256 of every data file
     msr_action3d/skeleton3D/aAA_sSS_eEE_skeleton3D.txt   20*T rows of "x y z confidence"
     msr_action3d/meta/files_used_in_cvpr12_paper.txt     the 557 clean sequences
+    msr_action3d/meta/tr_te_splits.mat               10 random 5/5 subject splits
     utkinect_action3d/joints/joints_sSS_eEE.txt      rows "frame_id x1 y1 z1 ... x20 y20 z20"
     utkinect_action3d/joints/actionLabel_modified.txt    per recording: "action: first last"
+    utkinect_action3d/meta/tr_te_splits.mat          10 random 5/5 subject splits
 
 Integrity: the sha256 of ``MANIFEST.sha256`` is recorded in this module; the manifest is checked
 against it, and every file a loader reads is checked against the manifest before it is parsed.
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -131,6 +134,18 @@ class SkeletonSequences:
         """The standard split: odd subjects train, even subjects test."""
         odd = self.subjects % 2 == 1
         return self.subset(np.flatnonzero(odd)), self.subset(np.flatnonzero(~odd))
+
+    def split_subjects(
+        self, train_subjects: Sequence[int], test_subjects: Sequence[int]
+    ) -> tuple[SkeletonSequences, SkeletonSequences]:
+        """The sequences of ``train_subjects`` and of ``test_subjects`` (disjoint id sets)."""
+        tr, te = set(map(int, train_subjects)), set(map(int, test_subjects))
+        if tr & te:
+            raise ValueError(f"train and test subjects overlap: {sorted(tr & te)}")
+        return (
+            self.subset(np.flatnonzero(np.isin(self.subjects, sorted(tr)))),
+            self.subset(np.flatnonzero(np.isin(self.subjects, sorted(te)))),
+        )
 
 
 def _manifest(folder: Path) -> dict[str, str]:
@@ -286,3 +301,41 @@ def load_utkinect(data_root: str | os.PathLike[str] | None = None) -> SkeletonSe
     range (s10_e02 carry) is left out. ``cross_subject()`` gives odd/even = 100 / 99.
     """
     return _load_utk(find_dataset("skeleton", data_root, HOW_TO_GET).resolve())
+
+
+#: Dataset name (``SkeletonSequences.name``) -> its file of 10 random 5/5 subject splits.
+SPLIT_FILES: dict[str, str] = {
+    "MSR Action3D": "msr_action3d/meta/tr_te_splits.mat",
+    "UTKinect-Action3D": "utkinect_action3d/meta/tr_te_splits.mat",
+}
+
+SubjectSplit = tuple[tuple[int, ...], tuple[int, ...]]
+
+
+def load_subject_splits(
+    dataset: str, data_root: str | os.PathLike[str] | None = None
+) -> tuple[SubjectSplit, ...]:
+    """The 10 random (train subjects, test subjects) splits of Vemulapalli et al. (CVPR 2014).
+
+    ``dataset`` is a loader's dataset name (a key of :data:`SPLIT_FILES`). The file
+    ``meta/tr_te_splits.mat`` (MATLAB v5, no code in it) is checked against the manifest and
+    parsed by ``scipy.io.loadmat``; each row of ``tr_subjects`` / ``te_subjects`` is one split
+    (1-based subject ids). Vemulapalli et al. report the mean test accuracy over these 10.
+    """
+    import scipy.io
+
+    if dataset not in SPLIT_FILES:
+        raise ValueError(f"no subject splits for {dataset!r}; known: {', '.join(SPLIT_FILES)}")
+    folder = find_dataset("skeleton", data_root, HOW_TO_GET).resolve()
+    path = _verified(folder, _manifest(folder), SPLIT_FILES[dataset])
+    mat = scipy.io.loadmat(path)
+    tr, te = mat.get("tr_subjects"), mat.get("te_subjects")
+    if tr is None or te is None or tr.shape != te.shape or tr.ndim != 2:
+        raise DataError(f"{path}: expected tr_subjects and te_subjects matrices of one shape")
+    splits = tuple(
+        (tuple(int(s) for s in a), tuple(int(s) for s in b)) for a, b in zip(tr, te, strict=True)
+    )
+    for a, b in splits:
+        if set(a) & set(b):
+            raise DataError(f"{path}: a split has subjects on both sides: {a} / {b}")
+    return splits

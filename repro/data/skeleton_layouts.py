@@ -1,8 +1,10 @@
 """Skeleton joint layouts as data: joints, bones, the graph centre and the coordinate root.
 
 A :class:`Layout` is what a skeleton graph is built from (``implementations.stgcn.Graph``) and
-what the skeleton loaders return their joints in. Joint indices are 0-based here even where the
-source documents them 1-based; the docstring of each layout says where it comes from.
+what the skeleton loaders return their joints in. Its ``mirror`` map pairs each joint with its
+left/right counterpart, for the mirror augmentation of :mod:`repro.skeleton_recipe`. Joint
+indices are 0-based here even where the source documents them 1-based; the docstring of each
+layout says where it comes from.
 
 Layouts:
 
@@ -25,14 +27,16 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Layout:
     """A skeleton: ``num_joints`` joints, undirected ``edges`` (0-based pairs), the ``center``
-    joint the spatial partition measures distances to, and the ``root`` joint that centring
-    transforms subtract."""
+    joint the spatial partition measures distances to, the ``root`` joint that centring
+    transforms subtract, and ``mirror``: for each joint, the index of its left/right
+    counterpart (itself on the body's midline), or None where the layout has no such map."""
 
     name: str
     joint_names: tuple[str, ...]
     edges: tuple[tuple[int, int], ...]
     center: int
     root: int
+    mirror: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         v = self.num_joints
@@ -42,10 +46,25 @@ class Layout:
         for what, j in (("center", self.center), ("root", self.root)):
             if not 0 <= j < v:
                 raise ValueError(f"layout {self.name}: {what} {j} is not a joint index")
+        if self.mirror is not None:
+            m = self.mirror
+            if sorted(m) != list(range(v)) or any(m[m[j]] != j for j in range(v)):
+                raise ValueError(
+                    f"layout {self.name}: mirror must be a permutation of the {v} joints that "
+                    "is its own inverse (left <-> right pairs, midline joints fixed)"
+                )
 
     @property
     def num_joints(self) -> int:
         return len(self.joint_names)
+
+
+def _swaps(v: int, pairs: tuple[tuple[int, int], ...]) -> tuple[int, ...]:
+    """The mirror map of ``v`` joints that exchanges each (left, right) pair (0-based)."""
+    m = list(range(v))
+    for a, b in pairs:
+        m[a], m[b] = b, a
+    return tuple(m)
 
 
 def _one_based(pairs: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
@@ -95,6 +114,7 @@ OPENPOSE = Layout(
     ),
     center=1,
     root=1,
+    mirror=_swaps(18, ((2, 5), (3, 6), (4, 7), (8, 11), (9, 12), (10, 13), (14, 15), (16, 17))),
 )
 
 NTU_RGBD = Layout(
@@ -156,6 +176,21 @@ NTU_RGBD = Layout(
     ),
     center=20,
     root=1,
+    mirror=_swaps(
+        25,
+        (
+            (4, 8),
+            (5, 9),
+            (6, 10),
+            (7, 11),
+            (12, 16),
+            (13, 17),
+            (14, 18),
+            (15, 19),
+            (21, 23),
+            (22, 24),
+        ),
+    ),
 )
 
 KINECT_V1 = Layout(
@@ -208,6 +243,7 @@ KINECT_V1 = Layout(
     ),
     center=2,
     root=6,
+    mirror=_swaps(20, ((0, 1), (4, 5), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16), (17, 18))),
 )
 
 LAYOUTS: dict[str, Layout] = {x.name: x for x in (OPENPOSE, NTU_RGBD, KINECT_V1)}

@@ -101,6 +101,53 @@ def random_rotation(
     return rotate(seq, float(np.deg2rad(rng.uniform(-max_degrees, max_degrees))), axis)
 
 
+def body_size(seq: np.ndarray, edges: tuple[tuple[int, int], ...]) -> float:
+    """The mean length of the bones ``edges`` over all frames: a person's size, which
+    normalisation divides by (0.0 for a sequence whose joints all coincide)."""
+    _check(seq)
+    if not edges:
+        raise ValueError("body_size needs at least one bone (edge)")
+    e = np.asarray(edges, dtype=np.int64)  # (E, 2)
+    if e.min() < 0 or e.max() >= seq.shape[1]:
+        raise ValueError(f"edges must join joints in [0, {seq.shape[1]}), got {edges}")
+    lengths = np.linalg.norm(seq[:, e[:, 0]] - seq[:, e[:, 1]], axis=-1)  # (T, E)
+    return float(lengths.mean())
+
+
+def mirror(seq: np.ndarray, mirror_map: tuple[int, ...], axis: int = 0) -> np.ndarray:
+    """The left/right mirror image: joint j takes the coordinates of ``mirror_map[j]`` (its
+    counterpart on the other side) and coordinate ``axis`` (0: the horizontal x of Kinect
+    coordinates) changes sign. A mirror map is a layout's ``mirror``."""
+    _check(seq)
+    if sorted(mirror_map) != list(range(seq.shape[1])):
+        raise ValueError(
+            f"mirror_map must be a permutation of the {seq.shape[1]} joints, got {mirror_map}"
+        )
+    if not 0 <= axis < seq.shape[2]:
+        raise ValueError(f"axis must be in [0, {seq.shape[2]}), got {axis}")
+    out = seq[:, list(mirror_map)].copy()
+    out[..., axis] *= -1
+    return out
+
+
+def random_scale(seq: np.ndarray, rng: np.random.Generator, amount: float = 0.1) -> np.ndarray:
+    """Each coordinate axis scaled by its own factor drawn uniformly from [1 − amount,
+    1 + amount] (a taller, wider or deeper body)."""
+    _check(seq)
+    if not 0.0 <= amount < 1.0:
+        raise ValueError(f"amount must be in [0, 1), got {amount}")
+    factors = rng.uniform(1.0 - amount, 1.0 + amount, size=seq.shape[2])  # (C,)
+    return (seq * factors.astype(seq.dtype)).astype(seq.dtype)
+
+
+def jitter(seq: np.ndarray, rng: np.random.Generator, std: float = 0.01) -> np.ndarray:
+    """Independent Gaussian noise of standard deviation ``std`` on every coordinate."""
+    _check(seq)
+    if std < 0:
+        raise ValueError(f"std must not be negative, got {std}")
+    return (seq + std * rng.standard_normal(seq.shape)).astype(seq.dtype)
+
+
 def stack(sequences: list[np.ndarray] | tuple[np.ndarray, ...]) -> np.ndarray:
     """Equal-length ``(T, V, C)`` sequences of one person each -> ``(N, C, T, V, M=1)``."""
     if len(sequences) == 0:

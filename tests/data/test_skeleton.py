@@ -13,18 +13,23 @@ from hypothesis.extra.numpy import arrays
 from repro.data import DataError
 from repro.data.skeleton import (
     load_msr_action3d,
+    load_subject_splits,
     load_utkinect,
     parse_msr_file,
     parse_utk_joints,
     parse_utk_labels,
 )
-from repro.data.skeleton_layouts import LAYOUTS, get_layout
+from repro.data.skeleton_layouts import LAYOUTS, Layout, get_layout
 from repro.data.skeleton_synthetic import synthetic_actions
 from repro.data.skeleton_transforms import (
+    body_size,
     center,
+    jitter,
+    mirror,
     pad,
     random_crop,
     random_rotation,
+    random_scale,
     resample,
     rotate,
     stack,
@@ -46,6 +51,30 @@ def test_layouts_are_trees(name, v):
                     seen.add(y)
                     todo.append(y)
     assert len(seen) == v, "the skeleton is not connected"
+
+
+@pytest.mark.parametrize("name", sorted(LAYOUTS))
+def test_mirror_map_swaps_left_and_right_and_keeps_the_bones(name):
+    lay = get_layout(name)
+    assert lay.mirror is not None
+    for j, k in enumerate(lay.mirror):
+        swapped = lay.joint_names[j].replace("left", "#").replace("right", "left")
+        assert lay.joint_names[k] == swapped.replace("#", "right")
+    edges = {frozenset(e) for e in lay.edges}
+    assert {frozenset((lay.mirror[a], lay.mirror[b])) for a, b in lay.edges} == edges
+
+
+def test_mirror_map_must_be_an_involution():
+    lay = get_layout("kinect-v1")
+    with pytest.raises(ValueError, match=r"mirror must be a permutation .* its own inverse"):
+        Layout(
+            lay.name,
+            lay.joint_names,
+            lay.edges,
+            lay.center,
+            lay.root,
+            (1, 2, 0, *range(3, 20)),
+        )
 
 
 def test_unknown_layout():
@@ -88,6 +117,23 @@ def test_utkinect(dataset):
     # after re-ordering into kinect-v1, the layout's bones are short in UTKinect too; a wrong
     # joint order would join joints across the body
     assert np.median(_bone_lengths(data), axis=0).max() < 0.7
+
+
+@pytest.mark.parametrize("loader", [load_msr_action3d, load_utkinect])
+def test_ten_subject_splits(dataset, loader):
+    root = dataset("skeleton").parent
+    data = loader(root)
+    splits = load_subject_splits(data.name, root)
+    assert len(splits) == 10 and len(set(splits)) == 10
+    for tr, te in splits:
+        assert len(tr) == len(te) == 5 and set(tr) | set(te) == set(range(1, 11))
+        train, test = data.split_subjects(tr, te)
+        assert len(train) + len(test) == len(data)
+        assert set(train.subjects) == set(tr) and set(test.subjects) == set(te)
+    with pytest.raises(ValueError, match=r"train and test subjects overlap: \[3\]"):
+        data.split_subjects((1, 3), (3, 4))
+    with pytest.raises(ValueError, match="no subject splits for 'NTU'"):
+        load_subject_splits("NTU", root)
 
 
 def test_checksum_mismatch_names_the_file(dataset, tmp_path):
@@ -212,6 +258,68 @@ def test_random_transforms_are_seeded(seq, seed):
     )
     np.testing.assert_array_equal(a, b)
     assert a.shape == (9, *seq.shape[1:])
+
+
+@settings(max_examples=30, deadline=None)
+@given(seqs, st.floats(0.1, 10.0))
+def test_body_size_is_the_mean_bone_length_and_scales(seq, factor):
+    edges = tuple((j, j + 1) for j in range(seq.shape[1] - 1)) or ((0, 0),)
+    loops = [np.linalg.norm(seq[t, i] - seq[t, j]) for t in range(len(seq)) for i, j in edges]
+    assert body_size(seq, edges) == pytest.approx(np.mean(loops), rel=1e-5, abs=1e-6)
+    assert body_size(seq * factor, edges) == pytest.approx(
+        factor * body_size(seq, edges), rel=1e-4, abs=1e-5
+    )
+
+
+@settings(max_examples=30, deadline=None)
+@given(seqs)
+def test_mirror_is_an_involution_that_flips_x(seq):
+    v = seq.shape[1]
+    m = tuple(range(v))[::-1]  # a valid involution: reversal
+    out = mirror(seq, m)
+    np.testing.assert_array_equal(mirror(out, m), seq)
+    np.testing.assert_array_equal(out[:, :, 0], -seq[:, m, 0])
+    np.testing.assert_array_equal(out[:, :, 1:], seq[:, m, 1:])
+
+
+def test_mirror_of_a_real_layout_swaps_sides():
+    lay = get_layout("kinect-v1")
+    pose = np.zeros((1, 20, 3), np.float32)
+    pose[0, :, 0] = [1.0 if "left" in n else -1.0 if "right" in n else 0.0 for n in lay.joint_names]
+    out = mirror(pose, lay.mirror)  # left joints at x = +1 stay at +1 after the swap and flip
+    np.testing.assert_array_equal(out, pose)
+    with pytest.raises(ValueError, match="mirror_map must be a permutation of the 20 joints"):
+        mirror(pose, (0,) * 20)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seqs, st.integers(0, 2**16), st.floats(0.0, 0.5))
+def test_scale_and_jitter_are_bounded_and_seeded(seq, seed, amount):
+    out = random_scale(seq, np.random.default_rng(seed), amount)
+    np.testing.assert_array_equal(out, random_scale(seq, np.random.default_rng(seed), amount))
+    ratio = np.abs(out) / np.maximum(np.abs(seq), 1e-3)
+    assert (ratio[np.abs(seq) > 1e-3] <= 1 + amount + 1e-5).all()
+    # one factor per axis
+    big = np.abs(seq) > 1e-2
+    for c in range(3):
+        r = (out[..., c] / np.where(big[..., c], seq[..., c], 1.0))[big[..., c]]
+        if r.size:
+            assert r.max() - r.min() < 1e-4
+    noisy = jitter(seq, np.random.default_rng(seed), 0.0)
+    np.testing.assert_array_equal(noisy, seq)
+    with pytest.raises(ValueError, match=r"amount must be in \[0, 1\)"):
+        random_scale(seq, np.random.default_rng(0), 1.5)
+
+
+def test_scale_draws_one_factor_per_axis():
+    factors = random_scale(np.ones((1, 1, 3), np.float32), np.random.default_rng(0), 0.3)[0, 0]
+    assert len(set(factors.tolist())) == 3 and (np.abs(factors - 1) <= 0.3).all()
+
+
+def test_jitter_has_the_asked_spread():
+    seq = np.zeros((200, 20, 3), np.float32)
+    out = jitter(seq, np.random.default_rng(0), 0.05)
+    assert out.dtype == np.float32 and abs(out.std() - 0.05) < 0.002
 
 
 def test_stack_convention_and_errors():

@@ -89,6 +89,23 @@ def test_welch_interval_matches_scipy():
     assert stats.welch_ci([1.0], [2.0])[1] == -math.inf
 
 
+def test_paired_interval_matches_scipy_and_cancels_shared_spread():
+    from scipy import stats as sps
+
+    a, b = [71.0, 80.5, 65.2, 90.1, 77.7], [70.1, 79.0, 64.9, 88.8, 76.0]
+    diff, lo, hi = stats.paired_ci(a, b)
+    ci = sps.ttest_rel(a, b).confidence_interval(0.95)
+    assert (lo, hi) == pytest.approx((ci.low, ci.high))
+    assert diff == pytest.approx(sum(a) / 5 - sum(b) / 5)
+    # the seeds' shared spread (65-90) hides the gap from Welch, not from the paired interval
+    assert lo > 0 and stats.welch_ci(a, b)[1] < 0
+    m = Measurement.paired_gap("x", a, b)
+    assert m.ci == pytest.approx((lo, hi)) and m.n == 5 and m.samples_b == b
+    assert stats.paired_ci([1.0], [2.0])[1] == -math.inf
+    with pytest.raises(ValueError, match="one length"):
+        stats.paired_ci([1.0, 2.0], [1.0])
+
+
 def test_moved_rule():
     assert stats.moved(81.4, 0.07, 81.5, 0.07, 0.5) == (False, 0.5)
     moved, threshold = stats.moved(81.4, 0.5, 79.0, 0.5, 0.1)

@@ -1,4 +1,4 @@
-"""repro.train: the seeded loop, its history, evaluation, the linear probe and kNN."""
+"""repro.train: the seeded loop, its history, evaluation, the linear probe, kNN and ridge."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from repro.train import (
     fit,
     knn_accuracy,
     linear_probe,
+    ridge_accuracy,
 )
 
 
@@ -163,6 +164,39 @@ def test_knn_matches_a_loop_reference(k, metric):
     assert knn_accuracy(a, ya, b, yb, k=k, metric=metric, chunk=7) == pytest.approx(expected)
 
 
+def _ridge_predict(a, ya, b, alpha, classes):
+    """Primal ridge with an intercept: centre, solve (XᵀX + αI) W = XᵀY, predict the argmax."""
+    y = 2.0 * torch.nn.functional.one_hot(ya, classes).double() - 1.0
+    mx, my = a.mean(0), y.mean(0)
+    xc = a - mx
+    w = torch.linalg.solve(
+        xc.T @ xc + alpha * torch.eye(a.shape[1], dtype=a.dtype), xc.T @ (y - my)
+    )
+    return ((b - mx) @ w + my).argmax(1)
+
+
+@pytest.mark.parametrize(("n", "dim"), [(30, 5), (20, 40), (9, 3), (12, 30)])
+def test_ridge_matches_a_primal_solve_and_a_leave_one_out_loop(n, dim):
+    gen = torch.Generator().manual_seed(dim)
+    a, b = torch.randn(n, dim, generator=gen), torch.randn(25, dim, generator=gen)
+    ya, yb = torch.randint(0, 3, (n,), generator=gen), torch.randint(0, 3, (25,), generator=gen)
+    a[ya == 1] += 0.8  # some signal, so that the penalty matters
+    a, b = a.double(), b.double()
+    alphas = (0.01, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 1000.0)
+    loo = []
+    for alpha in alphas:
+        hits = 0
+        for i in range(n):
+            keep = torch.arange(n) != i
+            hits += int(_ridge_predict(a[keep], ya[keep], a[i : i + 1], alpha, 3)[0] == ya[i])
+        loo.append(hits)
+    alpha = alphas[loo.index(max(loo))]  # the first of the best
+    expected = 100.0 * float((_ridge_predict(a, ya, b, alpha, 3) == yb).double().mean())
+    acc, chosen = ridge_accuracy(a, ya, b, yb, alphas)
+    assert chosen == alpha
+    assert acc == pytest.approx(expected)
+
+
 def test_bad_arguments_raise_with_the_constraint():
     with pytest.raises(ValueError, match="epochs and batch_size must be positive"):
         TrainConfig(epochs=0, batch_size=1, lr=0.1)
@@ -183,4 +217,12 @@ def test_bad_arguments_raise_with_the_constraint():
             torch.zeros(1, 3),
             torch.zeros(1, dtype=torch.long),
             k=3,
+        )
+    with pytest.raises(ValueError, match="alphas must be a non-empty tuple of positive"):
+        ridge_accuracy(
+            torch.zeros(2, 3),
+            torch.zeros(2, dtype=torch.long),
+            torch.zeros(1, 3),
+            torch.zeros(1, dtype=torch.long),
+            alphas=(0.0,),
         )
