@@ -107,6 +107,14 @@ def compare(
     return best
 
 
+def matmul_peak_gflops(device: str | torch.device = "cpu", n: int = 1024) -> float:
+    """GFLOP/s of an n × n float32 matrix product on ``device``, timed by :func:`best_time`: the
+    same-run peak that a model's achieved GFLOP/s is reported as a fraction of."""
+    a = torch.randn(n, n, device=device)
+    b = torch.randn(n, n, device=device)
+    return 2 * n**3 / best_time(lambda: a @ b, device) / 1e9
+
+
 def ratio(ours_seconds: float, peer_seconds: float) -> float:
     """ours / peer: below 1 means ours is faster."""
     return ours_seconds / peer_seconds

@@ -15,20 +15,13 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from implementations.stgcn import STGCN, Graph, aggregate, aggregate_matmul
-from repro.timing import autograd_saved_bytes, best_time
+from repro.timing import autograd_saved_bytes, best_time, matmul_peak_gflops
 
 # (id, layout, N, T, M): the paper's NTU RGB+D input and an MSR Action3D clip as trained here
 SHAPES = [
     ("ntu-n16-c3-t300-v25-m2", "ntu-rgb+d", 16, 300, 2),
     ("msr-n16-c3-t32-v20-m1", "kinect-v1", 16, 32, 1),
 ]
-
-
-def _matmul_peak_gflops(device: str, n: int = 1024) -> float:
-    """GFLOP/s of an n×n float32 matrix product on ``device``, timed by the project's policy."""
-    a = torch.randn(n, n, device=device)
-    b = torch.randn(n, n, device=device)
-    return 2 * n**3 / best_time(lambda: a @ b, device) / 1e9
 
 
 def _flops(fn) -> int:
@@ -73,7 +66,7 @@ def test_stgcn_throughput(bench, benchmark, device, mode, sid, layout, n, t, m):
     if not benchmark.disabled:
         # the step and the peak on the same clock (repro.timing's policy)
         achieved = flops / best_time(step, device) / 1e9
-        peak = _matmul_peak_gflops(device)
+        peak = matmul_peak_gflops(device)
         benchmark.extra_info.update(
             achieved_gflops=achieved,
             matmul_peak_gflops=peak,

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from repro import plots
-from repro.timing import best_time, clock_name, compare, fitted_exponent
+from repro.timing import best_time, clock_name, compare, fitted_exponent, matmul_peak_gflops
 
 
 @pytest.fixture
@@ -51,6 +51,12 @@ def test_compare_times_every_call(one_thread):
     x = torch.randn(200, 200)
     best = compare({"small": lambda: x[:20] @ x[:, :20], "big": lambda: x @ x}, repeat=3)
     assert set(best) == {"small", "big"} and best["small"] < best["big"]
+
+
+def test_matmul_peak_is_a_positive_rate(one_thread, monkeypatch):
+    """2n³ flops over the fastest product's time: checked with a stubbed clock of 1 ms."""
+    monkeypatch.setattr("repro.timing.best_time", lambda fn, device: (fn(), 1e-3)[1])
+    assert matmul_peak_gflops("cpu", n=100) == pytest.approx(2 * 100**3 / 1e-3 / 1e9)
 
 
 def test_fitted_exponent_recovers_a_power_law():
