@@ -70,6 +70,15 @@ class Corruption:
         return noisy.astype(np.float32), (scores * kept).astype(np.float32)
 
 
+def flip(
+    keypoints: np.ndarray, scores: np.ndarray, mirror: np.ndarray, size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mirror (T, V, 2) keypoints of a ``size``-wide frame about its vertical centre line
+    (x -> size − x) and swap left and right joints (``mirror``: each joint's counterpart)."""
+    flipped = keypoints[:, mirror] * np.array([-1.0, 1.0], np.float32) + [size, 0.0]
+    return flipped.astype(np.float32), scores[:, mirror]
+
+
 class PoseClips:
     """The projected sequences of a dataset, and clips of them for training and evaluation.
 
@@ -104,8 +113,7 @@ class PoseClips:
         px = to_heatmap_pixels(kp[idx], self.boxes[i], (s.size, s.size))
         scores = sc[idx]
         if rng is not None and rng.random() < 0.5:
-            px = px[:, self.mirror] * np.array([-1.0, 1.0], np.float32) + [s.size, 0.0]
-            scores = scores[:, self.mirror]
+            px, scores = flip(px, scores, self.mirror, s.size)
         if corruption is not None:
             if corruption_rng is None:
                 raise ValueError("a corruption needs its own generator (corruption_rng)")
