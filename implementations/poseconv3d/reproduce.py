@@ -8,8 +8,22 @@
   dropped keypoints and coordinate noise (the robustness claims and curves).
 - The architecture: parameters and multiply-adds of the full-width SlowOnly-R50 of the paper
   (:func:`run_architecture`), counted, not trained.
+- The scalability in persons (:func:`run_scalability`): multiply-adds, time and memory of both
+  models on 1 … 8 copies of a real skeleton, with fitted exponents.
 - The paper's main results on NTU RGB+D, Kinetics-400 and FineGYM: "not run", their data are
   not available here (:func:`run_main_results`).
+
+Run sizes (:func:`setting_for`; CPU time on one core, measured under load and so approximate):
+
+- quick (CI): the comparison on UTKinect only, 2 seeds of 2 epochs at chance level (a smoke
+  test); about 12 s of CPU time.
+- default: MSR Action3D and UTKinect odd/even, 2 seeds, 8 frames × 16² volumes, SlowOnly base
+  width 4, ST-GCN widths 8-16-32, 12 (MSR) / 20 (UTK) epochs: about 130 s of CPU time (2.2 min
+  with ``--jobs 1`` on a quiet core); the networks are under-trained at this size and the
+  intervals of 2 seeds are wide: it exercises the pipeline, it does not judge the claims.
+- full: 10 seeds on each odd/even split and the 10 subject splits of MSR Action3D, 12 frames ×
+  24² volumes, base width 6, ST-GCN widths 16-32-64 on 48 frames, 25 (MSR) / 50 (UTK) epochs:
+  about 4 hours of CPU time, about 2 hours of wall time with ``--jobs 2`` on 2 quiet cores.
 """
 
 from __future__ import annotations
@@ -57,12 +71,13 @@ DROP_JUDGED, NOISE_JUDGED = DROPS[-1], NOISES[-1]
 
 
 def setting_for(ctx: RunContext, dataset: str) -> Setting:
-    """The sizes of a run: quick (seconds), default (minutes), full (see :data:`EXPERIMENTS`)."""
+    """The sizes of a run: quick (seconds), default (minutes), full (hours; see the module's
+    docstring)."""
     few = dataset == "utk"  # 100 training sequences instead of ~280: more epochs
     return ctx.pick(
         Setting(8, 16, gcn_frames=16, base_width=2, gcn_width=4, epochs=2),
         Setting(8, 16, gcn_frames=32, base_width=4, gcn_width=8, epochs=20 if few else 12),
-        Setting(16, 32, gcn_frames=48, base_width=8, gcn_width=16, epochs=60 if few else 40),
+        Setting(12, 24, gcn_frames=48, base_width=6, gcn_width=16, epochs=50 if few else 25),
     )
 
 
@@ -105,6 +120,18 @@ def _drops(outcomes: list[Outcome], model: str, what: str, level: int) -> list[f
     return [getattr(o, what)[model][0] - getattr(o, what)[model][level] for o in outcomes]
 
 
+def comparison_claims(key: str) -> list[str]:
+    """The claims of one protocol: three orderings, and on odd/even splits the robustness."""
+    claims = [
+        f"poseconv3d.sec4.joint-vs-stgcn-{key}",
+        f"poseconv3d.sec4.fusion-vs-joint-{key}",
+        f"poseconv3d.sec4.limb-vs-joint-{key}",
+    ]
+    if PROTOCOLS[key][1] == "odd-even":
+        claims += [f"poseconv3d.sec4.robust-drop-{key}", f"poseconv3d.sec4.robust-noise-{key}"]
+    return claims
+
+
 def run_comparison(key: str, ctx: RunContext) -> Iterator[Measurement]:
     """PoseConv3D (joint, limb, fusion) against ST-GCN on one protocol (claim-id key ``key``).
 
@@ -113,9 +140,7 @@ def run_comparison(key: str, ctx: RunContext) -> Iterator[Measurement]:
     """
     dataset, protocol = PROTOCOLS[key]
     robust = protocol == "odd-even"
-    claims = [f"poseconv3d.sec4.joint-vs-stgcn-{key}", f"poseconv3d.sec4.fusion-vs-joint-{key}"]
-    if robust:
-        claims += [f"poseconv3d.sec4.robust-drop-{key}", f"poseconv3d.sec4.robust-noise-{key}"]
+    claims = comparison_claims(key)
     if ctx.size == "quick" and key != "utk":
         for cid in claims:
             yield Measurement.not_run(cid, "quick runs compare on UTKinect-Action3D only")
@@ -141,11 +166,12 @@ def run_comparison(key: str, ctx: RunContext) -> Iterator[Measurement]:
     yield Measurement.paired_gap(
         claims[1], clean["joint+limb"], clean["joint"], note=summary, **common
     )
+    yield Measurement.paired_gap(claims[2], clean["limb"], clean["joint"], note=summary, **common)
     if not robust:
         return
     for cid, what, grid, level in (
-        (claims[2], "drop", DROPS, DROP_JUDGED),
-        (claims[3], "noise", NOISES, NOISE_JUDGED),
+        (claims[3], "drop", DROPS, DROP_JUDGED),
+        (claims[4], "noise", NOISES, NOISE_JUDGED),
     ):
         i = grid.index(level)
         curves = "; ".join(
@@ -167,18 +193,6 @@ def run_comparison(key: str, ctx: RunContext) -> Iterator[Measurement]:
         plot_robustness(ctx.plots_dir / f"poseconv3d_robustness_{key}.png", outcomes, where)
 
 
-def _interval(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean over seeds (axis 0) and the half-width of its 95% t interval."""
-    n = values.shape[0]
-    mean = values.mean(0)
-    if n < 2:
-        return mean, np.zeros_like(mean)
-    from scipy import stats as sps
-
-    half = sps.t.ppf(0.975, n - 1) * values.std(0, ddof=1) / np.sqrt(n)
-    return mean, half
-
-
 def plot_robustness(path: Path, outcomes: list[Outcome], where: str) -> Path:
     """Accuracy against the drop probability and against the noise scale, both models."""
     fig, axes = plots.figure(1, 2, figsize=(10.0, 4.0))
@@ -188,12 +202,12 @@ def plot_robustness(path: Path, outcomes: list[Outcome], where: str) -> Path:
     ):
         for model, name in (("joint", "PoseConv3D (joint)"), ("stgcn", "ST-GCN")):
             acc = np.array([getattr(o, what)[model] for o in outcomes])  # (seeds, levels)
-            mean, half = _interval(acc)
-            ax.errorbar(grid, mean, yerr=half, marker="o", capsize=3, label=name)
+            std = acc.std(0, ddof=1) if len(acc) > 1 else np.zeros(len(grid))
+            ax.errorbar(grid, acc.mean(0), yerr=std, marker="o", capsize=3, label=name)
         ax.set_xlabel(label)
         ax.set_ylabel("test top-1 accuracy (%)")
         ax.legend()
-        plots.title(ax, f"{where}; bars: 95% t interval over {len(outcomes)} seeds")
+        plots.title(ax, f"{where}; {plots.error_note('std', len(outcomes))}")
     return plots.save(fig, path)
 
 
@@ -299,9 +313,7 @@ def run_main_results(ctx: RunContext) -> Iterator[Measurement]:
 
 
 def _comparison(key: str) -> Experiment:
-    claims = [f"poseconv3d.sec4.joint-vs-stgcn-{key}", f"poseconv3d.sec4.fusion-vs-joint-{key}"]
-    if PROTOCOLS[key][1] == "odd-even":
-        claims += [f"poseconv3d.sec4.robust-drop-{key}", f"poseconv3d.sec4.robust-noise-{key}"]
+    claims = comparison_claims(key)
     data = {"msr": "msr_action3d", "utk": "utkinect"}[PROTOCOLS[key][0]]
     return Experiment(
         f"PoseConv3D vs ST-GCN, {DATASETS[key]}",
