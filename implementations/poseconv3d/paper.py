@@ -85,7 +85,9 @@ ROBUSTNESS_NOTE = (
     "keypoint per frame is dropped with probability p (FineGYM), and PoseConv3D's accuracy "
     "degrades far less than MS-G3D's; the numbers were not readable, so the paper value here "
     "only carries the sign (+1: the GCN loses more). We compare with ST-GCN (not MS-G3D), drop "
-    "every keypoint independently, and judge at the largest corruption of our grid."
+    "every keypoint independently, and judge at the largest corruption of our grid. Neither model "
+    "sees dropped keypoints or noise in training; a dropped keypoint has score 0: no trace in the "
+    "volume, (0, 0, 0) in ST-GCN's input."
 )
 
 

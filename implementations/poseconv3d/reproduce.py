@@ -22,8 +22,10 @@ Run sizes (:func:`setting_for`; CPU time on one core, measured under load and so
   with ``--jobs 1`` on a quiet core); the networks are under-trained at this size and the
   intervals of 2 seeds are wide: it exercises the pipeline, it does not judge the claims.
 - full: 10 seeds on each odd/even split and the 10 subject splits of MSR Action3D, 12 frames ×
-  24² volumes, base width 6, ST-GCN widths 16-32-64 on 48 frames, 25 (MSR) / 50 (UTK) epochs:
-  about 4 hours of CPU time, about 2 hours of wall time with ``--jobs 2`` on 2 quiet cores.
+  24² volumes, base width 6, ST-GCN widths 16-32-64 on 48 frames, 25 (MSR) / 50 (UTK) epochs.
+  One UTKinect seed took 53 s (joint), about as long for limb, and 42 s (ST-GCN) of CPU time:
+  about 2 hours of CPU time in all, about 1 hour of wall time with ``--jobs 2`` on 2 quiet
+  cores.
 """
 
 from __future__ import annotations
@@ -269,12 +271,38 @@ def run_scalability(ctx: RunContext) -> Iterator[Measurement]:
         f"multiply-adds, 3D-CNN {cost['cnn'][0] / 1e6:.1f} / {cost['cnn'][-1] / 1e6:.1f} M"
     )
     ctx.log(f"poseconv3d scalability: {note}")
+    if ctx.plots_dir is not None:
+        plot_scalability(ctx.plots_dir / "poseconv3d_scalability.png", cost, k)
     where = f"copies of one MSR Action3D test sequence; {setting.describe()}"
     for cid, key in (
         ("poseconv3d.sec4.scale-gcn-linear", "gcn"),
         ("poseconv3d.sec4.scale-volume-constant", "cnn"),
     ):
         yield Measurement(cid, k[key], dataset=where, seconds=seconds, note=note)
+
+
+def plot_scalability(path: Path, cost: dict[str, list[float]], k: dict[str, float]) -> Path:
+    """Each cost relative to its value at one person, against persons (log-log)."""
+    fig, axes = plots.figure(1, 3, figsize=(12.0, 3.8))
+    for ax, (what, gcn, cnn) in zip(
+        axes[0],
+        (
+            ("multiply-adds", "gcn", "cnn"),
+            (f"forward time ({clock_name('cpu')})", "gcn_s", "cnn_s"),
+            ("training activation memory", "gcn_b", "cnn_b"),
+        ),
+        strict=True,
+    ):
+        for key, name in ((gcn, "ST-GCN"), (cnn, "PoseConv3D 3D-CNN")):
+            ax.loglog(PERSONS, np.array(cost[key]) / cost[key][0], marker="o",
+                      label=f"{name} (exponent {k[key]:.2f})")  # fmt: skip
+        ax.set_xticks(PERSONS, [str(p) for p in PERSONS], minor=False)
+        ax.set_xticks([], minor=True)
+        ax.set_xlabel("persons in the clip")
+        ax.set_ylabel("relative to one person")
+        ax.legend()
+        plots.title(ax, f"{what}; one measurement per point, {plots.error_note('none')}")
+    return plots.save(fig, path)
 
 
 def run_architecture(ctx: RunContext) -> Iterator[Measurement]:
