@@ -4,8 +4,9 @@ PoseConv3D (Duan et al., CVPR 2022, Sec. 3.2) feeds a 3D-CNN with one Gaussian m
 (or per limb) and frame instead of the coordinates themselves. The formulas, the ±3σ window,
 the score threshold, the max-merge of persons and the short-limb fallback follow the authors'
 ``GeneratePoseTarget`` (pyskl, ``datasets/pipelines/heatmap_related.py``); this module computes
-them for all joints, frames and pixels at once (a loop runs only over persons), on whatever
-device the keypoints are on. The plain per-joint loop it is checked against is
+every Gaussian's window patch for all persons, frames and joints at once and merges them into
+the volume with one scatter-max (no Python loop), on whatever device the keypoints are on.
+The plain per-joint loop it is checked against is
 :mod:`implementations.poseconv3d.loop_reference`.
 """
 
@@ -62,26 +63,60 @@ def validate(
     return torch.where(visible[..., None], keypoints, 0.0), torch.where(visible, scores, 0.0)
 
 
-def _window(low: Tensor, high: Tensor, grid: Tensor, sigma: float) -> Tensor:
-    """Pixels p with floor(low − 3σ) ≤ p ≤ floor(high + 3σ): (..., len(grid)) bool."""
-    start = torch.floor(low - WINDOW_SIGMAS * sigma)[..., None]
-    end = torch.floor(high + WINDOW_SIGMAS * sigma)[..., None]
-    return (grid >= start) & (grid <= end)
+def _window(
+    low: Tensor, high: Tensor, sigma: float, n: int, extent: int | None = None
+) -> tuple[Tensor, Tensor]:
+    """The pixels of the windows [floor(low − 3σ), floor(high + 3σ)] along one axis of n pixels.
+
+    ``low`` and ``high`` (...,) -> (pixels (..., P) float, inside (..., P) bool), P the widest
+    window (``extent`` if given); ``inside`` is False past a window's end and outside [0, n).
+    """
+    start = torch.floor(low - WINDOW_SIGMAS * sigma)
+    end = torch.floor(high + WINDOW_SIGMAS * sigma)
+    if extent is None:
+        extent = int((end - start).max()) + 1 if start.numel() else 0
+    pixels = start[..., None] + torch.arange(extent, device=low.device)  # (..., P)
+    inside = (pixels <= end[..., None]) & (pixels >= 0) & (pixels < n)
+    return pixels, inside
+
+
+def _scatter_max(
+    volume: Tensor, values: Tensor, rows: Tensor, cols: Tensor, shape: tuple[int, int, int, int]
+) -> Tensor:
+    """Merge window patches into ``volume`` (K, T, H, W) by element-wise maximum.
+
+    ``values`` (M, T, K, Py, Px) ≥ 0, zero wherever a pixel lies outside its window; ``rows``
+    (M, T, K, Py) and ``cols`` (M, T, K, Px) their pixel coordinates (clamped into the frame,
+    where only zeros land).
+    """
+    k, t, h, w = shape
+    ki = torch.arange(k, device=volume.device)[None, None, :, None, None]
+    ti = torch.arange(t, device=volume.device)[None, :, None, None, None]
+    r = rows.clamp(0, h - 1).long()[..., :, None]
+    c = cols.clamp(0, w - 1).long()[..., None, :]
+    index = ((ki * t + ti) * h + r) * w + c  # (M, T, K, Py, Px) into the flat (K, T, H, W)
+    volume.view(-1).scatter_reduce_(0, index.reshape(-1), values.reshape(-1), reduce="amax")
+    return volume
 
 
 def joint_maps(keypoints: Tensor, scores: Tensor, height: int, width: int, sigma: float) -> Tensor:
-    """Eq. (1), one person: J_k(i, j) = c_k · exp(−((i − x_k)² + (j − y_k)²) / (2σ²)).
+    """Eq. (1): J_k(i, j) = c_k · exp(−((i − x_k)² + (j − y_k)²) / (2σ²)), persons max-merged.
 
-    ``keypoints`` (T, V, 2) as (x, y) pixels, ``scores`` (T, V) -> (T, V, H, W). The Gaussian is
-    separable, so it is the outer product of a row and a column factor, each zero outside the
-    ±3σ window.
+    ``keypoints`` (M, T, V, 2) as (x, y) pixels, ``scores`` (M, T, V) -> (V, T, H, W). Each
+    Gaussian is drawn only on its ±3σ window, a patch of at most floor(6σ) + 2 pixels a side,
+    as the outer product of its row and column factors (the Gaussian is separable); the patches
+    of all persons, frames and joints are merged into the volume by one scatter-max.
     """
-    xs = torch.arange(width, dtype=torch.float32, device=keypoints.device)  # (W,)
-    ys = torch.arange(height, dtype=torch.float32, device=keypoints.device)  # (H,)
-    x, y = keypoints[..., 0], keypoints[..., 1]  # (T, V)
-    gx = torch.exp(-((xs - x[..., None]) ** 2) / (2 * sigma**2)) * _window(x, x, xs, sigma)
-    gy = torch.exp(-((ys - y[..., None]) ** 2) / (2 * sigma**2)) * _window(y, y, ys, sigma)
-    return scores[..., None, None] * gy[..., :, None] * gx[..., None, :]  # (T, V, H, W)
+    t, v = keypoints.shape[1:3]
+    extent = int(2 * WINDOW_SIGMAS * sigma) + 2
+    x, y = keypoints[..., 0], keypoints[..., 1]  # (M, T, V)
+    cols, in_x = _window(x, x, sigma, width, extent)  # (M, T, V, P)
+    rows, in_y = _window(y, y, sigma, height, extent)
+    gx = torch.exp(-((cols - x[..., None]) ** 2) / (2 * sigma**2)) * in_x
+    gy = torch.exp(-((rows - y[..., None]) ** 2) / (2 * sigma**2)) * in_y
+    patches = scores[..., None, None] * gy[..., :, None] * gx[..., None, :]  # (M, T, V, P, P)
+    volume = torch.zeros(v, t, height, width, device=keypoints.device)
+    return _scatter_max(volume, patches, rows, cols, (v, t, height, width))
 
 
 def limb_maps(
@@ -92,45 +127,44 @@ def limb_maps(
     width: int,
     sigma: float,
 ) -> Tensor:
-    """Eq. (2), one person: L_e(i, j) = min(c_a, c_b) · exp(−D((i, j), seg[a, b])² / (2σ²)).
+    """Eq. (2): L_e(i, j) = min(c_a, c_b) · exp(−D((i, j), seg[a, b])² / (2σ²)), persons
+    max-merged.
 
     D is the distance from the pixel to the segment between joints a and b of limb e. The window
-    is the segment's bounding box grown by 3σ. A limb shorter than one pixel is drawn as the joint
-    blob of Eq. (1) at a, with the value min(c_a, c_b) (pyskl draws it with c_a; the minimum
-    keeps the map symmetric in its endpoints whatever their scores). ``keypoints`` (T, V, 2),
-    ``scores`` (T, V) -> (T, E, H, W).
+    is the segment's bounding box grown by 3σ; all windows are drawn as patches of the largest
+    window's size and merged by one scatter-max. A limb shorter than one pixel is drawn as the
+    joint blob of Eq. (1) at a, with the value min(c_a, c_b) (pyskl draws it with c_a; the
+    minimum keeps the map symmetric in its endpoints whatever their scores). ``keypoints``
+    (M, T, V, 2), ``scores`` (M, T, V) -> (E, T, H, W).
     """
+    t = keypoints.shape[1]
     dev = keypoints.device
     ia = torch.tensor([a for a, _ in limbs], dtype=torch.long, device=dev)
     ib = torch.tensor([b for _, b in limbs], dtype=torch.long, device=dev)
-    a, b = keypoints[:, ia], keypoints[:, ib]  # (T, E, 2)
-    value = torch.minimum(scores[:, ia], scores[:, ib])  # (T, E)
-    xs = torch.arange(width, dtype=torch.float32, device=dev)
-    ys = torch.arange(height, dtype=torch.float32, device=dev)
-    px, py = xs[None, :], ys[:, None]  # (1, W), (H, 1)
-
-    def coords(p: Tensor) -> tuple[Tensor, Tensor]:
-        return p[..., 0, None, None], p[..., 1, None, None]  # (T, E, 1, 1) each
-
-    (ax, ay), (bx, by) = coords(a), coords(b)
-    ux, uy = bx - ax, by - ay  # (T, E, 1, 1)
-    d2_ab = ux**2 + uy**2
+    a, b = keypoints[:, :, ia], keypoints[:, :, ib]  # (M, T, E, 2)
+    value = torch.minimum(scores[:, :, ia], scores[:, :, ib])  # (M, T, E)
+    u = b - a
+    d2_ab = (u**2).sum(-1)  # (M, T, E)
     short = d2_ab < 1
+    lo = torch.where(short[..., None], a, torch.minimum(a, b))
+    hi = torch.where(short[..., None], a, torch.maximum(a, b))
+    cols, in_x = _window(lo[..., 0], hi[..., 0], sigma, width)  # (M, T, E, Px)
+    rows, in_y = _window(lo[..., 1], hi[..., 1], sigma, height)  # (M, T, E, Py)
+    px, py = cols[..., None, :], rows[..., :, None]  # (M, T, E, 1, Px), (M, T, E, Py, 1)
+
+    def per_limb(q: Tensor) -> Tensor:
+        return q[..., None, None]  # (M, T, E) -> (M, T, E, 1, 1)
+
+    ax, ay, ux, uy = (per_limb(q) for q in (a[..., 0], a[..., 1], u[..., 0], u[..., 1]))
     # the pixel's projection onto the line a -> b, as a fraction of the limb, kept on the
     # segment: D² is then the squared distance to that point (to a or b past the ends)
-    along = ((px - ax) * ux + (py - ay) * uy) / torch.where(short, 1.0, d2_ab)
-    along = torch.where(short, 0.0, along.clamp(0.0, 1.0))  # a short limb: distance to a
-    d2 = (px - ax - along * ux) ** 2 + (py - ay - along * uy) ** 2  # (T, E, H, W)
-
-    lo, hi = torch.minimum(a, b), torch.maximum(a, b)  # (T, E, 2)
-    short_e = short[..., 0, 0]  # (T, E)
-    lo = torch.where(short_e[..., None], a, lo)
-    hi = torch.where(short_e[..., None], a, hi)
-    inside = (
-        _window(lo[..., 1], hi[..., 1], ys, sigma)[..., :, None]
-        & _window(lo[..., 0], hi[..., 0], xs, sigma)[..., None, :]
-    )  # (T, E, H, W)
-    return value[..., None, None] * torch.exp(-d2 / (2 * sigma**2)) * inside
+    along = ((px - ax) * ux + (py - ay) * uy) / per_limb(torch.where(short, 1.0, d2_ab))
+    along = torch.where(per_limb(short), 0.0, along.clamp(0.0, 1.0))  # short: distance to a
+    d2 = (px - ax - along * ux) ** 2 + (py - ay - along * uy) ** 2  # (M, T, E, Py, Px)
+    inside = in_y[..., :, None] & in_x[..., None, :]
+    patches = per_limb(value) * torch.exp(-d2 / (2 * sigma**2)) * inside
+    volume = torch.zeros(len(limbs), t, height, width, device=dev)
+    return _scatter_max(volume, patches, rows, cols, (len(limbs), t, height, width))
 
 
 def keypoints_to_heatmaps(
@@ -169,13 +203,6 @@ def keypoints_to_heatmaps(
     """
     height, width = _size(size)
     keypoints, scores = validate(keypoints, scores, sigma, limbs)
-    m, t, v, _ = keypoints.shape
-    k = v if limbs is None else len(limbs)
-    volume = torch.zeros(t, k, height, width, device=keypoints.device)  # (T, K, H, W)
-    for person in range(m):
-        if limbs is None:
-            maps = joint_maps(keypoints[person], scores[person], height, width, sigma)
-        else:
-            maps = limb_maps(keypoints[person], scores[person], limbs, height, width, sigma)
-        volume = torch.maximum(volume, maps)
-    return volume.transpose(0, 1).contiguous()  # (K, T, H, W)
+    if limbs is None:
+        return joint_maps(keypoints, scores, height, width, sigma)
+    return limb_maps(keypoints, scores, limbs, height, width, sigma)
