@@ -266,7 +266,7 @@ def run_scalability(ctx: RunContext) -> Iterator[Measurement]:
         f"fitted exponents over persons {PERSONS}: multiply-adds ST-GCN {k['gcn']:.2f}, "
         f"3D-CNN {k['cnn']:.2f}; forward time ({clock_name('cpu')}) ST-GCN {k['gcn_s']:.2f}, "
         f"3D-CNN {k['cnn_s']:.2f}; training activation memory ST-GCN {k['gcn_b']:.2f}, "
-        f"3D-CNN {k['cnn_b']:.2f}; drawing the volume {k['draw_s']:.2f} (a loop over persons). "
+        f"3D-CNN {k['cnn_b']:.2f}; drawing the volume {k['draw_s']:.2f}. "
         f"At 1 / 8 persons: ST-GCN {cost['gcn'][0] / 1e6:.1f} / {cost['gcn'][-1] / 1e6:.1f} M "
         f"multiply-adds, 3D-CNN {cost['cnn'][0] / 1e6:.1f} / {cost['cnn'][-1] / 1e6:.1f} M"
     )
