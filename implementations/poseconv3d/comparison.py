@@ -76,6 +76,8 @@ class Outcome:
 
 def build(model: str, num_classes: int, layout: str, setting: Setting) -> nn.Module:
     """A freshly initialised model of the comparison (the caller seeds torch)."""
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
     if model == "stgcn":
         return STGCN(
             num_classes,
