@@ -22,7 +22,7 @@ from torch import Tensor
 
 from implementations.poseconv3d.cropping import subject_box, to_heatmap_pixels
 from implementations.poseconv3d.heatmaps import keypoints_to_heatmaps
-from implementations.poseconv3d.projection import project
+from implementations.poseconv3d.projection import KINECT_V1, project
 from implementations.poseconv3d.sampling import uniform_sample
 from repro.data.skeleton import SkeletonSequences
 from repro.data.skeleton_layouts import get_layout
@@ -31,13 +31,15 @@ from repro.data.skeleton_layouts import get_layout
 @dataclass(frozen=True)
 class ClipSpec:
     """``frames`` sampled per clip, a ``size`` × ``size`` frame, heatmap ``sigma`` (pixels),
-    box ``padding``; ``limbs``: draw limb volumes (the layout's bones) instead of joint ones."""
+    box ``padding``; ``limbs``: draw limb volumes (the layout's bones) instead of joint ones;
+    ``crop``: subject-centred boxes (False: the whole camera image, squared, for the ablation)."""
 
     frames: int = 16
     size: int = 32
     sigma: float = 0.6
     padding: float = 0.25
     limbs: bool = False
+    crop: bool = True
 
     def __post_init__(self) -> None:
         if self.frames < 1 or self.size < 1 or not self.sigma > 0:
@@ -96,7 +98,10 @@ class PoseClips:
             raise ValueError(f"layout {self.layout.name} has no mirror map for the flip")
         self.mirror = np.asarray(self.layout.mirror)
         self.projected = [project(s) for s in data.sequences]  # [((L, V, 2), (L, V))]
-        self.boxes = [subject_box(kp, sc, spec.padding) for kp, sc in self.projected]
+        whole = (0.0, (KINECT_V1.height - KINECT_V1.width) / 2, float(KINECT_V1.width))
+        self.boxes = [
+            subject_box(kp, sc, spec.padding) if spec.crop else whole for kp, sc in self.projected
+        ]
         self.labels = torch.from_numpy(data.labels)  # (N,) int64
 
     def clip(

@@ -51,6 +51,7 @@ class Setting:
     base_width: int = 8
     gcn_width: int = 16
     epochs: int = 40
+    crop: bool = True
 
     def describe(self) -> str:
         b, g = self.base_width, self.gcn_width
@@ -96,12 +97,30 @@ def build(model: str, num_classes: int, layout: str, setting: Setting) -> nn.Mod
 def clips_for(model: str, data: SkeletonSequences, setting: Setting) -> PoseClips:
     if model == "stgcn":
         return PoseClips(data, ClipSpec(setting.gcn_frames, setting.size), kind="coordinates")
-    spec = ClipSpec(setting.volume_frames, setting.size, setting.sigma, limbs=model == "limb")
+    spec = ClipSpec(
+        setting.volume_frames, setting.size, setting.sigma, limbs=model == "limb", crop=setting.crop
+    )
     return PoseClips(data, spec, kind="volume")
 
 
 def accuracy(logits: torch.Tensor, labels: torch.Tensor) -> float:
     return 100.0 * float((logits.argmax(1) == labels).float().mean())
+
+
+def train_joint(
+    train: SkeletonSequences, test: SkeletonSequences, setting: Setting, seed: int
+) -> float:
+    """Test accuracy (%) of PoseConv3D on joint volumes trained from ``seed`` (the ablations)."""
+    torch.manual_seed(seed)
+    model = build("joint", len(train.classes), train.layout, setting)
+    fit(
+        model,
+        clips_for("joint", train, setting),
+        train_config(setting.epochs, len(train), eval_every=0),
+        seed,
+    )
+    logits = predict(model, clips_for("joint", test, setting).evaluation())
+    return accuracy(logits, torch.from_numpy(test.labels))
 
 
 def train_and_test(

@@ -6,6 +6,8 @@
   (:mod:`implementations.poseconv3d.comparison`); the orderings are judged on the paired
   per-seed (per-split) differences; on the odd/even splits the same models are tested under
   dropped keypoints and coordinate noise (the robustness claims and curves).
+- The ablation (:func:`run_ablation`): subject-centred cropping against whole-image volumes,
+  and a σ and heatmap-resolution sweep, on the joint model (UTKinect odd/even).
 - The architecture: parameters and multiply-adds of the full-width SlowOnly-R50 of the paper
   (:func:`run_architecture`), counted, not trained.
 - The scalability in persons (:func:`run_scalability`): multiply-adds, time and memory of both
@@ -15,16 +17,18 @@
 
 Run sizes (:func:`setting_for`; CPU time on one core, measured under load and so approximate):
 
-- quick (CI): the comparison on UTKinect only, 2 seeds of 2 epochs at chance level (a smoke
-  test); about 12 s of CPU time.
+- quick (CI): the comparison and the ablation on UTKinect only, 2 seeds of 2 epochs at chance
+  level (a smoke test); about 20 s of CPU time.
 - default: MSR Action3D and UTKinect odd/even, 2 seeds, 8 frames × 16² volumes, SlowOnly base
   width 4, ST-GCN widths 8-16-32, 12 (MSR) / 20 (UTK) epochs: about 130 s of CPU time (2.2 min
   with ``--jobs 1`` on a quiet core); the networks are under-trained at this size and the
-  intervals of 2 seeds are wide: it exercises the pipeline, it does not judge the claims.
+  intervals of 2 seeds are wide: it exercises the pipeline, it does not judge the claims. The
+  ablation is not run at this size.
 - full: 10 seeds on each odd/even split and the 10 subject splits of MSR Action3D, 12 frames ×
-  24² volumes, base width 6, ST-GCN widths 16-32-64 on 48 frames, 25 (MSR) / 50 (UTK) epochs.
-  One UTKinect seed took 53 s (joint), about as long for limb, and 42 s (ST-GCN) of CPU time:
-  about 2 hours of CPU time in all, about 1 hour of wall time with ``--jobs 2`` on 2 quiet
+  24² volumes, base width 6, ST-GCN widths 16-32-64 on 48 frames, 25 (MSR) / 50 (UTK) epochs;
+  the ablation's 6 variants × 10 seeds on UTKinect. One UTKinect seed took 53 s (joint), about
+  as long for limb, and 42 s (ST-GCN) of CPU time: about 3 hours of CPU time in all (2 for the
+  comparisons, 1 for the ablation), about 1.5 hours of wall time with ``--jobs 2`` on 2 quiet
   cores.
 """
 
@@ -32,7 +36,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -48,6 +52,7 @@ from implementations.poseconv3d.comparison import (
     Setting,
     build,
     train_and_test,
+    train_joint,
 )
 from implementations.poseconv3d.heatmaps import keypoints_to_heatmaps
 from implementations.poseconv3d.paper import DATASETS, MAIN_RESULTS
@@ -193,6 +198,79 @@ def run_comparison(key: str, ctx: RunContext) -> Iterator[Measurement]:
         )
     if ctx.plots_dir is not None:
         plot_robustness(ctx.plots_dir / f"poseconv3d_robustness_{key}.png", outcomes, where)
+
+
+#: The ablation's variants of the full-size joint model: name -> changes to its Setting.
+ABLATIONS: dict[str, dict[str, object]] = {
+    "as trained": {},
+    "no subject crop": {"crop": False},
+    "σ = 0.3": {"sigma": 0.3},
+    "σ = 1.2": {"sigma": 1.2},
+    "16² heatmaps": {"size": 16},
+    "32² heatmaps": {"size": 32},
+}
+
+
+@dataclass(frozen=True)
+class AblationJob:
+    variant: str
+    seed: int
+    setting: Setting
+    data_root: str | None
+
+
+def run_ablation_job(job: AblationJob) -> float:
+    train, test = load_utkinect(job.data_root).cross_subject()
+    return train_joint(train, test, replace(job.setting, **ABLATIONS[job.variant]), job.seed)
+
+
+def run_ablation(ctx: RunContext) -> Iterator[Measurement]:
+    """Subject-centred cropping, σ and heatmap resolution, one joint model per variant and seed
+    on UTKinect odd/even (quick: a smoke test; default: not run; full: 10 seeds)."""
+    cid = "poseconv3d.sec3.crop-utk"
+    if ctx.size == "default":
+        yield Measurement.not_run(
+            cid, "the ablation runs at --full size (and as a quick smoke test)"
+        )
+        return
+    setting = setting_for(ctx, "utk")
+    seeds = ctx.n_seeds(2, 2, 10)
+    jobs = [AblationJob(v, s, setting, ctx.data_root) for s in range(seeds) for v in ABLATIONS]
+    acc = {v: [] for v in ABLATIONS}
+    for job, a in zip(
+        jobs, ctx.map(run_ablation_job, jobs, desc="poseconv3d ablation"), strict=True
+    ):
+        acc[job.variant].append(a)
+    sweep = ", ".join(f"{v}: {_mean_std(a)}" for v, a in acc.items())
+    ctx.log(f"poseconv3d ablation (UTKinect, joint, test %): {sweep}")
+    if ctx.plots_dir is not None:
+        plot_ablation(ctx.plots_dir / "poseconv3d_ablation.png", acc, setting)
+    yield Measurement.paired_gap(
+        cid,
+        acc["as trained"],
+        acc["no subject crop"],
+        dataset=f"{DATASETS['utk']}; 2D pinhole projection; {setting.describe()}",
+        device="cpu",
+        note=f"test top-1 % (mean ± std, n={seeds}) by variant: {sweep}",
+    )
+
+
+def plot_ablation(path: Path, acc: dict[str, list[float]], setting: Setting) -> Path:
+    fig, axes = plots.figure(1, 1, figsize=(7.0, 3.8))
+    ax = axes[0, 0]
+    names = list(acc)
+    means = [np.mean(acc[v]) for v in names]
+    stds = [np.std(acc[v], ddof=1) if len(acc[v]) > 1 else 0.0 for v in names]
+    ax.bar(range(len(names)), means, yerr=stds, capsize=3)
+    ax.set_xticks(range(len(names)), names, rotation=20)
+    ax.set_ylabel("test top-1 accuracy (%)")
+    n = len(acc[names[0]])
+    plots.title(
+        ax,
+        f"PoseConv3D (joint) on UTKinect odd/even, variants of: {setting.describe()}; "
+        f"{plots.error_note('std', n)}",
+    )
+    return plots.save(fig, path)
 
 
 def plot_robustness(path: Path, outcomes: list[Outcome], where: str) -> Path:
@@ -365,6 +443,12 @@ EXPERIMENTS = (
     _comparison("msr"),
     _comparison("msr10"),
     _comparison("utk"),
+    Experiment(
+        "ablation: subject crop, σ, heatmap resolution (UTKinect)",
+        run_ablation,
+        ("poseconv3d.sec3.crop-utk",),
+        data=("utkinect",),
+    ),
     Experiment(
         "architecture: parameters and multiply-adds",
         run_architecture,

@@ -22,11 +22,11 @@ from repro.data.skeleton_layouts import get_layout
 LAYOUT = get_layout("kinect-v1")
 
 
-def _data(lengths=(5, 9, 14), seed=0) -> SkeletonSequences:
+def _data(lengths=(5, 9, 14), seed=0, spread=0.3) -> SkeletonSequences:
     """Random Kinect-v1 sequences about 2.5 m in front of the camera."""
     rng = np.random.default_rng(seed)
     seqs = tuple(
-        (rng.normal(0, 0.3, (t, 20, 3)) + np.array([0.0, 0.0, 2.5])).astype(np.float32)
+        (rng.normal(0, spread, (t, 20, 3)) + np.array([0.0, 0.0, 2.5])).astype(np.float32)
         for t in lengths
     )
     n = len(seqs)
@@ -123,3 +123,14 @@ def test_coordinates_of_an_untracked_joint_are_zero():
     kp = np.full((1, 2, 2), 12.0, np.float32)
     x = coordinates([(kp, np.array([[1.0, 0.0]], np.float32))], 16)
     np.testing.assert_array_equal(x[0, :, 0, :, 0].numpy(), [[0.5, 0.0], [0.5, 0.0], [1.0, 0.0]])
+
+
+def test_without_the_subject_crop_the_frame_is_the_camera_image():
+    """crop=False maps the whole 640 × 480 image, squared, into the frame: the principal point
+    lands in the middle and the subject covers a small part of it."""
+    data = _data(spread=0.05)  # a subject about 60 px across
+    clips = PoseClips(data, ClipSpec(frames=4, size=64, crop=False))
+    kp = clips.clip(0)[0]
+    cropped = PoseClips(data, ClipSpec(frames=4, size=64)).clip(0)[0]
+    assert np.ptp(kp[..., 0]) < 0.25 * np.ptp(cropped[..., 0])
+    np.testing.assert_allclose(kp.mean((0, 1)), [32.0, 32.0], atol=1.0)
