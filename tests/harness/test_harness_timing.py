@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from repro import plots
-from repro.timing import best_time, clock_name, compare, fitted_exponent, matmul_peak_gflops
+from repro import plots, timing
+from repro.timing import best_time, clock_name, compare, count_flops, fitted_exponent
 
 
 @pytest.fixture
@@ -53,12 +53,6 @@ def test_compare_times_every_call(one_thread):
     assert set(best) == {"small", "big"} and best["small"] < best["big"]
 
 
-def test_matmul_peak_is_a_positive_rate(one_thread, monkeypatch):
-    """2n³ flops over the fastest product's time: checked with a stubbed clock of 1 ms."""
-    monkeypatch.setattr("repro.timing.best_time", lambda fn, device: (fn(), 1e-3)[1])
-    assert matmul_peak_gflops("cpu", n=100) == pytest.approx(2 * 100**3 / 1e-3 / 1e9)
-
-
 def test_fitted_exponent_recovers_a_power_law():
     n = np.array([10.0, 20.0, 40.0, 80.0])
     assert fitted_exponent(n, 3e-6 * n**1.7) == pytest.approx(1.7)
@@ -79,3 +73,36 @@ def test_plots_save_wrap_and_say_what_bars_are(tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert plots.error_note("std", 5) == "bars: ±1 std over seeds (n = 5)"
     assert "95%" in plots.error_note("ci95")
+
+
+def test_cpu_peak_memory_is_the_high_water_mark_of_tensor_memory() -> None:
+    """Three 4 MB float32 tensors alive at once, then freed: peak 12 MB; one at a time: 4 MB."""
+
+    def together():
+        a = torch.ones(1000, 1000)
+        b = a + 1
+        c = b * 2
+        return float(c[0, 0])
+
+    def one_at_a_time():
+        for _ in range(3):
+            x = torch.ones(1000, 1000)
+            del x
+
+    assert timing.peak_memory(together, "cpu") == pytest.approx(3 * 4_000_000, abs=64)
+    assert timing.peak_memory(one_at_a_time, "cpu") == 4_000_000
+
+
+def test_limits_and_uncounted_work() -> None:
+    a = torch.randn(64, 32)
+    assert count_flops(lambda: a + 1) == 0  # element-wise work is not counted
+    assert timing.matmul_peak_gflops("cpu", n=128) > 0
+    assert timing.copy_peak_gbps("cpu", n_bytes=2**20) > 0
+
+
+def test_count_flops_counts_forward_and_backward_matmuls():
+    """A (4×8)·(8×3) product: 2·4·8·3 FLOPs forward, twice that backward (both inputs' grads)."""
+    a = torch.randn(4, 8, requires_grad=True)
+    b = torch.randn(8, 3, requires_grad=True)
+    assert count_flops(lambda: a @ b) == 2 * 4 * 8 * 3
+    assert count_flops(lambda: (a @ b).sum().backward()) == 3 * 2 * 4 * 8 * 3
