@@ -20,8 +20,9 @@ Run sizes (:func:`setting_for`; CPU time on one core, measured under load and so
 - quick (CI): the comparison and the ablation on UTKinect only, 1 seed of 2 epochs at chance
   level (a smoke test: every claim "inconclusive"); about 15 s of CPU time.
 - default: MSR Action3D and UTKinect odd/even, 2 seeds, 8 frames × 16² volumes, SlowOnly base
-  width 4, ST-GCN widths 8-16-32, 12 (MSR) / 20 (UTK) epochs: about 130 s of CPU time (2.2 min
-  with ``--jobs 1`` on a quiet core); the networks are under-trained at this size and the
+  width 4, ST-GCN widths 8-16-32, 12 (MSR) / 20 (UTK) epochs: about 120 s of CPU time (measured
+  113 s user; 3.7 min of wall time with ``--jobs 1`` at load 3.5 on 2 cores, about 2 min on a
+  quiet core); the networks are under-trained at this size and the
   intervals of 2 seeds are wide: it exercises the pipeline, it does not judge the claims. The
   ablation is not run at this size.
 - full: 10 seeds on each odd/even split and the 10 subject splits of MSR Action3D, 12 frames ×
