@@ -103,6 +103,42 @@ class GanHistory:
         return len(self.g_loss) / self.seconds if self.seconds > 0 else math.nan
 
 
+def optimizers(game: Game, config: GanConfig) -> tuple[torch.optim.Adam, torch.optim.Adam]:
+    """Adam for the discriminator's and for the generator's parameters."""
+    opt_d = torch.optim.Adam(game.discriminator_parameters(), lr=config.lr_d, betas=config.betas)
+    opt_g = torch.optim.Adam(game.generator_parameters(), lr=config.lr_g, betas=config.betas)
+    return opt_d, opt_g
+
+
+def gan_step(
+    game: Game,
+    batch: Tensor,
+    streams: Streams,
+    opt_d: torch.optim.Optimizer,
+    opt_g: torch.optim.Optimizer,
+) -> tuple[float, float]:
+    """One discriminator update on ``batch``, then one generator update of the same size.
+
+    Returns both losses. A non-finite loss is returned without its update being applied (and a
+    non-finite discriminator loss skips the generator's update: its loss is returned as NaN).
+    """
+    with parametrize.cached():
+        opt_d.zero_grad(set_to_none=True)
+        d_loss = game.discriminator_loss(batch, streams)
+        if not torch.isfinite(d_loss):
+            return float(d_loss.detach()), math.nan
+        d_loss.backward()
+        opt_d.step()
+    with parametrize.cached():
+        opt_g.zero_grad(set_to_none=True)
+        g_loss = game.generator_loss(len(batch), streams)
+        if not torch.isfinite(g_loss):
+            return float(d_loss.detach()), float(g_loss.detach())
+        g_loss.backward()
+        opt_g.step()
+    return float(d_loss.detach()), float(g_loss.detach())
+
+
 def fit_gan(game: Game, real: Tensor, config: GanConfig, seed: int) -> GanHistory:
     """Train ``game`` on ``real`` (``[N, ...]``) for ``config.steps`` alternating steps.
 
@@ -115,8 +151,7 @@ def fit_gan(game: Game, real: Tensor, config: GanConfig, seed: int) -> GanHistor
         raise ValueError(f"{n} real samples make no batch of {config.batch_size}")
     streams = Streams(seed)
     order_gen = torch.Generator().manual_seed(seed)
-    opt_d = torch.optim.Adam(game.discriminator_parameters(), lr=config.lr_d, betas=config.betas)
-    opt_g = torch.optim.Adam(game.generator_parameters(), lr=config.lr_g, betas=config.betas)
+    opt_d, opt_g = optimizers(game, config)
     history = GanHistory()
     order, first = torch.randperm(n, generator=order_gen), 0
     start = time.perf_counter()
@@ -125,24 +160,12 @@ def fit_gan(game: Game, real: Tensor, config: GanConfig, seed: int) -> GanHistor
             order, first = torch.randperm(n, generator=order_gen), 0
         batch = real[order[first : first + config.batch_size]]
         first += config.batch_size
-        with parametrize.cached():
-            opt_d.zero_grad(set_to_none=True)
-            d_loss = game.discriminator_loss(batch, streams)
-            if not torch.isfinite(d_loss):
-                history.diverged_at = step
-                break
-            d_loss.backward()
-            opt_d.step()
-        with parametrize.cached():
-            opt_g.zero_grad(set_to_none=True)
-            g_loss = game.generator_loss(config.batch_size, streams)
-            if not torch.isfinite(g_loss):
-                history.diverged_at = step
-                break
-            g_loss.backward()
-            opt_g.step()
-        history.d_loss.append(float(d_loss.detach()))
-        history.g_loss.append(float(g_loss.detach()))
+        d_loss, g_loss = gan_step(game, batch, streams, opt_d, opt_g)
+        if not (math.isfinite(d_loss) and math.isfinite(g_loss)):
+            history.diverged_at = step
+            break
+        history.d_loss.append(d_loss)
+        history.g_loss.append(g_loss)
     history.seconds = time.perf_counter() - start
     return history
 
