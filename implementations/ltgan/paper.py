@@ -333,6 +333,7 @@ PAPER = Paper(
     url="https://arxiv.org/abs/2010.09893",
     claims=IDENTITIES + MIXTURES + DIGIT_CLAIMS + FID_ROWS,
     reproduce="implementations.ltgan.reproduce",
-    notes="Our choices (the paper's are unknown): "
-    + "; ".join(f"{k} = {v} ({why})" for k, (v, why) in ASSUMPTIONS.items()),
+    notes="Our choices where the paper is unknown (`implementations/ltgan/paper.py`, "
+    "ASSUMPTIONS):\n\n"
+    + "\n".join(f"- **{k}** = {v}. Why: {why}." for k, (v, why) in ASSUMPTIONS.items()),
 )
