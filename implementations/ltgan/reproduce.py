@@ -18,10 +18,11 @@ A run whose loss turns non-finite is a failed run: it is counted and named in th
 and its seed is left out of that comparison's pairs, never averaged. Steps per second of each
 variant (the auxiliary task's cost as a ratio to the baseline in the same run) are in the notes.
 
-Sizes (single-threaded, one process): quick 2 seeds × 100 steps (mixtures) and 2 seeds × 60
-steps (digits), ~30 s; default 3 seeds × 800 steps and 3 seeds × 500 steps, ~3 min with
-``--jobs 2``; full 10 seeds × 4,000 steps on the mixtures and 5 seeds × 3,000 steps on digits
-with the four sweeps, about 2 hours on one core (about 1 hour with ``--jobs 2``).
+Sizes, CPU time of one thread: quick 2 seeds × 60 steps (mixtures) and 2 seeds × 60 steps
+(digits), ~25 s; default 3 seeds × 800 steps and 3 seeds × 500 steps, ~5 min (under 3 min of
+wall time with ``--jobs 2`` on 2 free cores); full 10 seeds × 4,000 steps on the mixtures and
+5 seeds × 3,000 steps on digits with the four sweeps, about 2 hours (about 1 hour of wall time
+with ``--jobs 2``).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from repro.generative_metrics import frechet_distance, mode_stats, precision_rec
 from repro.plots import error_note, figure, save, title
 from repro.runner import RunContext
 from repro.stats import mean_std
-from repro.train import features
+from repro.train import TensorData, evaluate, features
 
 VARIANTS = ("baseline", "LT", "CR", "CR+LT")
 MIXTURES = {"ring": ring, "grid": grid}
@@ -179,7 +180,7 @@ def _summary(runs: Runs, keys: dict[str, str]) -> str:
 
 def _mixtures_run(ctx: RunContext) -> Iterator[Measurement]:
     """Every variant on both mixtures, paired seeds."""
-    protocol = MixtureProtocol(steps=ctx.pick(100, 800, 4000), seeds=ctx.n_seeds(2, 3, 10))
+    protocol = MixtureProtocol(steps=ctx.pick(60, 800, 4000), seeds=ctx.n_seeds(2, 3, 10))
     start = time.perf_counter()
     jobs = [(m, v, s, protocol) for m in MIXTURES for v in VARIANTS for s in range(protocol.seeds)]
     results = ctx.map(_mixture_job, jobs, desc="ltgan mixtures")
@@ -264,19 +265,22 @@ class DigitProtocol:
         )
 
 
-def _digit_split(n_classifier: int, data_root: str | None) -> tuple[torch.Tensor, ...]:
-    """Classifier digits and labels, GAN digits; images ``[N, 28, 28]`` in [−1, 1]."""
+def _digit_split(n_classifier: int, data_root: str | None) -> tuple[TensorData, TensorData]:
+    """The classifier's digits and the GANs' digits; images ``[N, 28, 28]`` in [−1, 1]."""
     digits = load_mnist_test(data_root)
     cls_idx, gan_idx = split_indices(len(digits.labels), n_classifier, seed=0)
     images = torch.from_numpy(digits.images) * 2 - 1
     labels = torch.from_numpy(digits.labels)
-    return images[cls_idx], labels[cls_idx], images[gan_idx]
+    return (
+        TensorData(images[cls_idx], labels[cls_idx]),
+        TensorData(images[gan_idx], labels[gan_idx]),
+    )
 
 
 def _digit_job(job: tuple[str, str, int, float, float, DigitProtocol, dict, str | None]) -> dict:
     """Train one variant for one seed; Fréchet distance and precision / recall of its digits."""
     _, variant, seed, lam, eps, protocol, classifier_state, data_root = job
-    _, _, real = _digit_split(protocol.n_classifier, data_root)
+    real = _digit_split(protocol.n_classifier, data_root)[1].inputs
     lt, cr = _configs(variant, DIGIT_PAIRS, CRConfig(CR_WEIGHT, "translate", DIGIT_SHIFT), lam, eps)
     torch.manual_seed(seed)
     g = Generator(protocol.latent_dim, (256, 512), (28, 28), tanh=True)
@@ -309,12 +313,15 @@ def _digits_run(ctx: RunContext) -> Iterator[Measurement]:
         sweeps=ctx.size == "full",
     )
     start = time.perf_counter()
-    images, labels, _ = _digit_split(protocol.n_classifier, ctx.data_root)
-    classifier = train_classifier(images, labels, protocol.classifier_epochs, seed=0)
+    cls_digits, gan_digits = _digit_split(protocol.n_classifier, ctx.data_root)
+    classifier = train_classifier(
+        cls_digits.inputs, cls_digits.labels, protocol.classifier_epochs, seed=0
+    )
+    _, accuracy = evaluate(classifier, gan_digits)
     state = classifier.state_dict()
     settings = {v: (v, LAMBDA, EPS_SCALE) for v in VARIANTS}
     if protocol.sweeps:
-        settings.update({cid: ("LT", lam, eps) for cid, (lam, eps) in SWEEPS.items()})
+        settings.update({_sweep(lam, eps): ("LT", lam, eps) for lam, eps in SWEEPS.values()})
     jobs = [
         (key, variant, s, lam, eps, protocol, state, ctx.data_root)
         for key, (variant, lam, eps) in settings.items()
@@ -328,9 +335,12 @@ def _digits_run(ctx: RunContext) -> Iterator[Measurement]:
     runs = Runs(by)
     dataset = protocol.describe()
     keys = {"fd": "FD", "precision": "precision %", "recall": "recall %"}
-    note = f"{_summary(runs, keys)}; {runs.failures()}; {runs.speed()}"
+    note = (
+        f"{_summary(runs, keys)}; {runs.failures()}; {runs.speed()}; the feature classifier's "
+        f"accuracy on the GANs' digits {accuracy:.1f}%"
+    )
     comparisons = {f"ltgan.digits.{s}": ab for s, ab in COMPARISONS.items()}
-    comparisons.update({cid: (cid, "baseline") for cid in SWEEPS})
+    comparisons.update({cid: (_sweep(*le), "baseline") for cid, le in SWEEPS.items()})
     for cid, (a, b) in comparisons.items():
         if a not in by:
             yield Measurement.not_run(cid, "the sensitivity sweeps run in the full size only")
@@ -348,6 +358,11 @@ def _digits_run(ctx: RunContext) -> Iterator[Measurement]:
         )
     if ctx.plots_dir is not None:
         _plot_digits(ctx.plots_dir / "ltgan_digits.png", runs, protocol.seeds)
+
+
+def _sweep(lam: float, eps: float) -> str:
+    """The name of a sweep's LT setting in notes and figures."""
+    return f"LT λ={lam:g} σ={eps:g}"
 
 
 # --------------------------------------------------------------------------------- not run
