@@ -33,23 +33,23 @@ SEEDS = st.integers(0, 2**32 - 1)
 
 @settings(max_examples=40, deadline=None)
 @given(seed=SEEDS)
-def test_ltgan_sec3_pairs_balanced(seed: int) -> None:
-    """ltgan.sec3.pairs-balanced: half the pair-of-pairs share ε exactly, half do not."""
-    assert deviation(PAPER.claim("ltgan.sec3.pairs-balanced"), seed) == 0.0
+def test_ltgan_method_pairs_balanced(seed: int) -> None:
+    """ltgan.method.pairs-balanced: half the pair-of-pairs share ε exactly, half do not."""
+    assert deviation(PAPER.claim("ltgan.method.pairs-balanced"), seed) == 0.0
 
 
 @settings(max_examples=40, deadline=None)
 @given(seed=SEEDS)
-def test_ltgan_sec3_symmetric_head(seed: int) -> None:
-    """ltgan.sec3.symmetric-head: A(f₁, f₂) = A(f₂, f₁) bit for bit."""
-    assert deviation(PAPER.claim("ltgan.sec3.symmetric-head"), seed) == 0.0
+def test_ltgan_method_symmetric_head(seed: int) -> None:
+    """ltgan.method.symmetric-head: A(f₁, f₂) = A(f₂, f₁) bit for bit."""
+    assert deviation(PAPER.claim("ltgan.method.symmetric-head"), seed) == 0.0
 
 
 @settings(max_examples=15, deadline=None)
 @given(seed=SEEDS)
-def test_ltgan_sec3_gradient_paths(seed: int) -> None:
-    """ltgan.sec3.gradient-paths: L_LT reaches G; D's trunk only with ``trunk_grad``."""
-    assert deviation(PAPER.claim("ltgan.sec3.gradient-paths"), seed) == 0.0
+def test_ltgan_method_gradient_paths(seed: int) -> None:
+    """ltgan.method.gradient-paths: L_LT reaches G; D's trunk only with ``trunk_grad``."""
+    assert deviation(PAPER.claim("ltgan.method.gradient-paths"), seed) == 0.0
 
 
 def test_positive_pairs_are_the_first_half_and_labelled_one():
