@@ -1,7 +1,8 @@
 """The pretext task's input: pairs of GAN-induced transformations, half sharing their ε.
 
 The abstract (the method section was not readable): a GAN-induced transformation is the change
-a latent perturbation ε makes, (G(z), G(z + ε)). Two such pairs are drawn with independent latents z₁, z₂ ~ N(0, I):
+a latent perturbation ε makes, (G(z), G(z + ε)). Two such pairs are drawn with independent
+latents z₁, z₂ ~ N(0, I):
 
     positive (y = 1): ε₂ = ε₁        negative (y = 0): ε₂ drawn independently of ε₁
 
