@@ -154,7 +154,7 @@ class Runs:
     def speed(self) -> str:
         sps = {v: mean_std(self.values(v, "steps_per_second"))[0] for v in self.results}
         base = sps.get("baseline", math.nan)
-        return "steps/s (1 thread): " + ", ".join(
+        return "steps/s (wall clock, 1 thread, as loaded as the machine was): " + ", ".join(
             f"{v} {s:.0f}" + (f" (×{base / s:.2f} baseline's step time)" if v != "baseline" else "")
             for v, s in sps.items()
         )
