@@ -18,11 +18,12 @@ A run whose loss turns non-finite is a failed run: it is counted and named in th
 and its seed is left out of that comparison's pairs, never averaged. Steps per second of each
 variant (the auxiliary task's cost as a ratio to the baseline in the same run) are in the notes.
 
-Sizes, CPU time of one thread: quick 2 seeds × 60 steps (mixtures) and 2 seeds × 60 steps
-(digits), ~25 s; default 3 seeds × 800 steps and 3 seeds × 500 steps, ~5 min (under 3 min of
-wall time with ``--jobs 2`` on 2 free cores); full 10 seeds × 4,000 steps on the mixtures and
-5 seeds × 3,000 steps on digits with the four sweeps, about 2 hours (about 1 hour of wall time
-with ``--jobs 2``).
+Sizes, CPU time of one thread (measured on the project's 2-core machine): quick 2 seeds × 60
+steps (mixtures) and 2 seeds × 60 steps (digits), 28 s; default 3 seeds × 800 steps and 3 seeds
+× 500 steps, 4 min 55 s (about 2.5 min of wall time with ``--jobs 2`` on 2 free cores); full
+10 seeds × 4,000 steps on the mixtures (~17 min) and 5 seeds × 2,000 steps on digits with the
+four sweeps (~90 min: a digit step costs ~43 ms, ~78 ms with LT), about 1 h 50 min in all
+(about 55 min of wall time with ``--jobs 2``).
 """
 
 from __future__ import annotations
@@ -305,7 +306,7 @@ def _digit_job(job: tuple[str, str, int, float, float, DigitProtocol, dict, str 
 def _digits_run(ctx: RunContext) -> Iterator[Measurement]:
     """The four variants (and, in the full run, the sweeps) on digits, paired seeds."""
     protocol = DigitProtocol(
-        steps=ctx.pick(60, 500, 3000),
+        steps=ctx.pick(60, 500, 2000),
         seeds=ctx.n_seeds(2, 3, 5),
         n_classifier=ctx.pick(1000, 5000, 5000),
         classifier_epochs=ctx.pick(1, 2, 2),
