@@ -80,10 +80,12 @@ MIX = "PacGAN's 2-D mixtures (ring of 8, grid of 25), synthetic"
 DIGITS = "MNIST test digits (28 × 28), our classifier's feature space"
 T = "tests/ltgan/"
 PACGAN = (
-    "PacGAN (Lin et al., NeurIPS 2018), Table 1, GAN row on 2D-ring / 2D-grid as recalled in "
-    "this project's notes — the table is an image in the authors' repository "
-    "(github.com/fjxmlzn/PacGAN, synthetic_data_experiments/results/Table1.png) and was not "
-    "re-read here; the setup (modes, std, 2,500 samples, 3σ) is confirmed from that code"
+    "PacGAN (Lin et al., NeurIPS 2018), Table 1, GAN row on 2D-ring / 2D-grid, written from "
+    "memory and NOT verified: the table is an image in the authors' repository "
+    "(github.com/fjxmlzn/PacGAN, synthetic_data_experiments/results/Table1.png) and the paper's "
+    "text was not reachable; check these numbers against the paper before relying on them. The "
+    "setup (modes, std, 2,500 samples, 3σ, a mode covered by one high-quality sample) is "
+    "confirmed from that code"
 )
 DIRECTION = (
     "direction only: the abstract says adding the task improves the GAN (quality and "
