@@ -207,7 +207,7 @@ def step_c_moves_only_generator(gen: torch.Generator) -> float:
     opt_g = torch.optim.SGD(model.generator.parameters(), lr=0.1)
     model.train()
     step_c(model, opt_g, batch, METHODS["cgdm"])
-    after_f = [*model.f1.parameters(), *model.f2.parameters()]
+    after_f = [p.detach() for p in (*model.f1.parameters(), *model.f2.parameters())]
     if all(torch.equal(a, p) for a, p in zip(before_g, model.generator.parameters(), strict=True)):
         return math.inf
     return max(float((a - p).abs().max()) for a, p in zip(before_f, after_f, strict=True))
