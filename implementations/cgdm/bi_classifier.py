@@ -15,9 +15,10 @@ pseudo-label and L_GD terms start at epoch ``start_epoch`` (the code: 1, after a
 pseudo-labels (:mod:`~implementations.cgdm.pseudo_labels`) are recomputed on the whole target set
 at the first iteration of each such epoch and every ``pseudo_interval`` iterations after it.
 
-The baselines share this code: source-only is step A with λ_e = λ_p = 0 and no steps B, C; MCD is
-all three steps with λ_e = λ_p = λ_gd = 0. An epoch is one pass over the source (the target
-batches cycle through seeded permutations of the target set, as the authors' paired loader).
+The baselines share this code: source-only is step A on the source batch alone (no target term,
+no steps B, C); MCD is all three steps with λ_e = λ_p = λ_gd = 0. An epoch is one pass over the
+source (the target batches cycle through seeded permutations of the target set, as the authors'
+paired loader).
 
 Departures from the code, all for CPU scale: networks trained from scratch
 (:mod:`~implementations.cgdm.networks`) with Adam from :class:`repro.train.TrainConfig` for both
