@@ -28,10 +28,11 @@ Office-sized feature vectors), the methods interleaved in one process
 (:func:`repro.timing.compare`); the ratio CGDM / MCD is what L_GD's double backward costs.
 
 Sizes (tasks × seeds × epochs): quick — Office D→W, JDA U→M on 400 + 400 samples, images M→U on
-128 + 128 digits, 2 seeds, 2–3 epochs (~25 s on one core); default — Office C→A, W→A, D→W,
-JDA both tasks, images M→U on 600 + 600 digits, 3 seeds, 3–5 epochs (~3 min on 2 quiet cores);
-full — all 12 Office tasks and both digit tasks of both kinds (images: 2,000 source, 1,800
-target digits), 5 seeds, 10 epochs (about an hour on 2 quiet cores, most of it the CNN runs).
+128 + 128 digits, 2 seeds, 2–3 epochs (~35 s of CPU time, one process); default — Office C→A,
+W→A, D→W, JDA both tasks, images M→U on 600 + 600 digits, 3 seeds, 3–5 epochs (~6 CPU-minutes:
+~3 min with --jobs 2 on 2 quiet cores); full — all 12 Office tasks and both digit tasks of both
+kinds (images: 2,000 source, 1,800 target digits), 5 seeds, 10 epochs (~100 CPU-minutes, about
+50–60 min with --jobs 2 on 2 quiet cores: Office ~37, JDA ~11, images ~50 CPU-minutes).
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ def _protocol(family: str, ctx: RunContext) -> Protocol:
         return Protocol(
             family,
             ctx.pick(("U→M",), DIGIT_TASKS, DIGIT_TASKS),
-            ctx.pick(2, 4, 10),
+            ctx.pick(2, 3, 10),
             64,
             1e-3,
             seeds,
