@@ -20,7 +20,7 @@ from the same initial weights and see the same source and target batches (paired
   batches of 64.
 
 A family's claims are judged on the mean over its tasks of this run, per seed; the interval is
-that of the per-seed differences (:meth:`repro.claims.Measurement.paired`). Each claim's note
+that of the per-seed differences (:meth:`repro.claims.Measurement.paired_gap`). Each claim's note
 gives every task's five accuracies and the published rows on the same data.
 
 ``cost``: time per training iteration of each method (one step A, B and 4 × C on a batch of 32
@@ -259,7 +259,7 @@ def _family_run(family: str, ctx: RunContext) -> Iterator[Measurement]:
         "ablation.pseudo-labels-help": ("cgdm", "cgdm_no_pseudo"),
     }
     for what, (a, b) in pairs.items():
-        yield Measurement.paired(
+        yield Measurement.paired_gap(
             f"cgdm.{what}.{family}",
             mean_over_tasks[a],
             mean_over_tasks[b],
@@ -342,7 +342,7 @@ def _cost(ctx: RunContext) -> Iterator[Measurement]:
     timings = ctx.map(_timing_job, list(range(repeats)), desc="cgdm timing")
     ms = {m: [1e3 * t[m] for t in timings] for m in METHODS}
     ratios = [t["cgdm"] / t["mcd"] - 1.0 for t in timings]
-    yield Measurement.paired(
+    yield Measurement.paired_gap(
         "cgdm.cost.gd-double-backward",
         ratios,
         [0.0] * len(ratios),
