@@ -280,7 +280,7 @@ FAMILY_DATA = {
 
 
 def _plot(path: Path, family: str, acc: dict, protocol: Protocol) -> None:
-    fig, axes = figure(1, 1, figsize=(max(5.0, 1.3 * len(protocol.tasks) + 2), 3.4))
+    fig, axes = figure(1, 1, figsize=(max(4.0, 0.8 * len(protocol.tasks)) + 3, 3.4))
     ax = axes[0][0]
     width = 0.8 / len(METHODS)
     for i, m in enumerate(METHODS):
@@ -297,7 +297,7 @@ def _plot(path: Path, family: str, acc: dict, protocol: Protocol) -> None:
     ax.set_xticks(range(len(protocol.tasks)), protocol.tasks)
     ax.set_ylabel("target accuracy (%)")
     ax.set_xlabel(f"task (mean; {error_note('std', protocol.seeds)})")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))  # beside the bars
     title(ax, f"{FAMILY_DATA[family]}: five methods, paired seeds")
     save(fig, path)
 
