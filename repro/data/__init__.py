@@ -109,6 +109,8 @@ DATASETS: dict[str, tuple[str, tuple[str, ...]]] = {
     "pubmed": ("repro.data.planetoid:verify", ("pubmed",)),
     "msr_action3d": ("repro.data.skeleton:load_msr_action3d", ()),
     "utkinect": ("repro.data.skeleton:load_utkinect", ()),
+    "office_caltech10_surf": ("repro.data.uda:verify_office_caltech", ()),
+    "mnist_usps_jda": ("repro.data.uda:load_mnist_usps_jda", ()),
 }
 
 

@@ -4,8 +4,7 @@ Every file comes from a public GitHub repository at a pinned commit (its raw URL
 that ``../shared/data/<folder>/README.md`` names, or is made from such a file by a documented,
 deterministic conversion (:class:`Derived`). Each is checked against the sha256 recorded in code:
 the loaders' tables (:data:`repro.data.planetoid.SHA256`, :data:`repro.data.images.SHA256`, the
-skeleton manifest in :mod:`repro.data.skeleton_manifest`) and, for the UDA sets that have no
-loader yet, :data:`UDA_SHA256` here.
+skeleton manifest in :mod:`repro.data.skeleton_manifest`, :data:`repro.data.uda.SHA256`).
 
 Writes are atomic: a file is streamed into a temporary file beside its target and hashed on the
 way, fsynced, and renamed over the target only when its sha256 matches; the folder is fsynced
@@ -43,6 +42,7 @@ from repro.data import (
     sha256,
     skeleton,
     skeleton_manifest,
+    uda,
 )
 
 #: How long one connection may stay silent before the download is abandoned (seconds).
@@ -75,25 +75,6 @@ TRANSFERLEARNING = Source(
     "jindongwang/transferlearning", "73cb050b7e8b969b9d0ebb04a9377aa033043eb2"
 )
 JPDA = Source("chamwen/JPDA", "b056e5eca625fc480aa605242348809f9199d5f8")
-
-#: sha256 of the UDA files (``<data root>/uda/``), from ../shared/data/uda/README.md.
-UDA_SHA256 = {
-    "office_caltech10_surf/Caltech10_SURF_L10.mat": (
-        "4f9334c8ced489d5054de97a5fd51a61f017f3bcd1f38c9a85c6d78cb9d7bda5"
-    ),
-    "office_caltech10_surf/amazon_SURF_L10.mat": (
-        "df32548b994e18d364c99e1f317e1fae100597259f0423a41b90f4f68187bb1f"
-    ),
-    "office_caltech10_surf/webcam_SURF_L10.mat": (
-        "a6a9c78b4b7181dfbb58bcfd351d4ebd737f171c31247b8884948aa156d3f700"
-    ),
-    "office_caltech10_surf/dslr_SURF_L10.mat": (
-        "44d673c68e1d07b837893aa74dba3b986e4a6cc3fd66f0dd357683bdef059216"
-    ),
-    "mnist_usps_jda/MNIST_vs_USPS.mat": (
-        "7fbb67f14af7236e18a38dc8a0a836142361e9e720e4b763a5e2db511d306d6c"
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -233,13 +214,13 @@ FILES: dict[str, tuple[Entry, ...]] = {
     "utkinect": _skeleton("utkinect_action3d"),
     "office_caltech10_surf": tuple(
         Download(f"uda/{p}", s, TRANSFERLEARNING, f"code/BDA/data/{p.rpartition('/')[2]}")
-        for p, s in UDA_SHA256.items()
+        for p, s in uda.SHA256.items()
         if p.startswith("office_caltech10_surf/")
     ),
     "mnist_usps_jda": (
         Download(
             "uda/mnist_usps_jda/MNIST_vs_USPS.mat",
-            UDA_SHA256["mnist_usps_jda/MNIST_vs_USPS.mat"],
+            uda.SHA256["mnist_usps_jda/MNIST_vs_USPS.mat"],
             JPDA,
             "data/MNIST_vs_USPS.mat",
         ),
