@@ -23,8 +23,10 @@ The network keeps the paper's ten units and temporal kernel 9 with narrower widt
 - default: T = 48, width 8, 4 epochs (MSR) / 8 (UTKinect), 2 seeds, 2 of the 10 splits: under
   3 minutes on 2 quiet cores; far from trained, it shows the pipeline, not the verdicts;
 - full: T = 48, width 32, 100 epochs (MSR) / 150 (UTKinect), 10 seeds for the full ST-GCN and
-  the TCN baseline and 5 for the other rows, all 10 splits: 110 training runs, about 7 hours on
-  2 CPU cores, or a few minutes with ``--device cuda --jobs 16`` on one GPU (estimate).
+  the TCN baseline and 5 for the other rows, all 10 splits, and the full ST-GCN at widths 8,
+  16 and 64 with 2 seeds on MSR and UTKinect (the width curve): 122 training runs, about 8
+  hours on 2 CPU cores, or minutes with ``--device cuda --jobs 16`` on one GPU (estimate:
+  ``--seeds 5`` halves the Table 1 part).
 """
 
 from __future__ import annotations
@@ -84,6 +86,10 @@ class Scale:
     key_seeds: int
     other_seeds: int
     splits: int
+    #: Other base widths at which the full ST-GCN is trained on odd/even (the width curve,
+    #: since ``width`` stays below the paper's 64), and with how many seeds.
+    curve_widths: tuple[int, ...] = ()
+    curve_seeds: int = 0
 
 
 def scale(ctx: RunContext) -> Scale:
@@ -95,6 +101,8 @@ def scale(ctx: RunContext) -> Scale:
         key_seeds=key,
         other_seeds=min(key, ctx.n_seeds(2, 2, 5)),
         splits=ctx.pick(0, 2, 10),
+        curve_widths=ctx.pick((), (), (8, 16, 64)),
+        curve_seeds=ctx.pick(0, 0, 2),
     )
 
 
@@ -199,10 +207,11 @@ def _floor_gaps(
     floor: list[Floors],
     dataset: str,
     device: str,
+    extra: str = "",
 ) -> Iterator[Measurement]:
     """The full ST-GCN minus each floor, paired run by run (a seed on one split, or one run
-    per subject split against that split's floors)."""
-    note = _floor_note(full, floor, key)
+    per subject split against that split's floors); ``extra`` ends the note."""
+    note = _floor_note(full, floor, key) + extra
     for name in FLOORS:
         values = [f.nearest_neighbour if name == "1nn" else f.ridge for f in floor]
         yield Measurement.paired_gap(
@@ -224,9 +233,9 @@ def run_dataset(key: str, ctx: RunContext) -> Iterator[Measurement]:
     data = LOADERS[key](ctx.data_root)
     odd_even = splits(data, "odd-even")[0]
 
-    def job(variant: str, seed: int, split: int | None) -> Job:
+    def job(variant: str, seed: int, split: int | None, width: int = s.width) -> Job:
         return Job(
-            key, variant, seed, split, s.width, s.epochs[key], recipe, ctx.data_root, ctx.device
+            key, variant, seed, split, width, s.epochs[key], recipe, ctx.data_root, ctx.device
         )
 
     table1 = [
@@ -236,11 +245,21 @@ def run_dataset(key: str, ctx: RunContext) -> Iterator[Measurement]:
         if seed < s.other_seeds or v in KEY_VARIANTS
     ]
     ten = [job(FULL, i, i) for i in range(s.splits)]
-    results = ctx.map(train_one, table1 + ten, desc=f"stgcn {key}")
+    widths = [job(FULL, seed, None, w) for w in s.curve_widths for seed in range(s.curve_seeds)]
+    results = ctx.map(train_one, table1 + ten + widths, desc=f"stgcn {key}")
     runs: dict[str, list[Outcome]] = {v: [] for v in VARIANTS}
     for j, outcome in zip(table1, results[: len(table1)], strict=True):
         runs[j.variant].append(outcome)
-    split_runs = results[len(table1) :]
+    split_runs = results[len(table1) : len(table1) + len(ten)]
+    by_width: dict[int, list[float]] = {s.width: [o.test_acc for o in runs[FULL]]}
+    for j, outcome in zip(widths, results[len(table1) + len(ten) :], strict=True):
+        by_width.setdefault(j.width, []).append(outcome.test_acc)
+    width_curve = (
+        "; full ST-GCN test % by base width (paper 64): "
+        + ", ".join(f"{w}: {_ms(by_width[w])} (n={len(by_width[w])})" for w in sorted(by_width))
+        if widths
+        else ""
+    )
 
     dataset = _describe(key, odd_even, "odd-even", s, recipe)
     yield from _floor_gaps(
@@ -250,6 +269,7 @@ def run_dataset(key: str, ctx: RunContext) -> Iterator[Measurement]:
         [floors(odd_even.train, odd_even.test, recipe)] * len(runs[FULL]),
         dataset,
         ctx.device,
+        width_curve,
     )
     if split_runs:
         ten_splits = splits(data, "ten-splits", ctx.data_root)[: s.splits]
