@@ -38,3 +38,16 @@ def test_paper_values_of_table1_and_the_not_run_rows():
     assert gap["stgcn.table2.kinetics-top1"] == 30.7 and gap["stgcn.table2.kinetics-top5"] == 52.8
     assert gap["stgcn.table3.ntu-xsub"] == 81.5 and gap["stgcn.table3.ntu-xview"] == 88.3
     assert "Eq. 9" in PAPER.claim("stgcn.eq9.symmetric-normalization").source
+
+
+def test_learning_curve_figure(tmp_path):
+    from implementations.stgcn.reproduce import Outcome, plot_curves
+    from repro.skeleton_recipe import Floors
+
+    def run(offset: float) -> Outcome:
+        curve = tuple((e, 10.0 * e + offset, 8.0 * e if e % 2 == 0 else None) for e in (1, 2, 3, 4))
+        return Outcome(32.0, 40.0 + offset, 1.0, curve)
+
+    runs = {"spatial+M": [run(0.0), run(2.0)], "tcn": [run(1.0), run(3.0)]}
+    path = plot_curves(tmp_path / "stgcn_learning-curves-msr.png", "msr", runs, Floors(60, 62, 10))
+    assert path.exists() and path.stat().st_size > 1000
