@@ -17,17 +17,19 @@ label smoothing; trained by :func:`repro.train.fit`):
 - Kinetics (Table 2) and NTU RGB+D (Table 3) are "not run": no such data here.
 
 The network keeps the paper's ten units and temporal kernel 9 with narrower widths (base
-``width`` for the paper's 64) and dropout 0.1 (the reference's 0.5 under-fitted). Run sizes
-(wall time measured or estimated as stated in the report of the commit that set them):
+``width`` for the paper's 64) and dropout 0.1 (the reference's 0.5 under-fitted). Run sizes:
 
-- quick (CI): T = 16, width 4, 1 epoch, 2 seeds, odd/even only: seconds;
-- default: T = 48, width 8, 3 epochs (MSR) / 6 (UTKinect), 2 seeds, 2 of the 10 splits: under
-  3 minutes on 2 quiet cores; far from trained, it shows the pipeline, not the verdicts;
+- quick (CI): T = 16, width 4, 1 epoch, 2 seeds, odd/even only: 16 s of CPU;
+- default: T = 48, width 8, 3 epochs (MSR) / 6 (UTKinect), 2 seeds, 2 of the 10 splits: 104 s
+  of CPU in one process (194 s wall with ``--jobs 1`` at load 1-4), so about a minute with
+  ``--jobs 2`` on 2 quiet cores; far from trained, it shows the pipeline, not the verdicts;
 - full: T = 48, width 32, 100 epochs (MSR) / 150 (UTKinect), 10 seeds for the full ST-GCN and
   the TCN baseline and 5 for the other rows, all 10 splits, and the full ST-GCN at widths 8,
-  16 and 64 with 2 seeds on MSR and UTKinect (the width curve): 122 training runs, about 8
-  hours on 2 CPU cores, or minutes with ``--device cuda --jobs 16`` on one GPU (estimate:
-  ``--seeds 5`` halves the Table 1 part).
+  16 and 64 with 2 seeds (the width curve): 122 training runs. One MSR run at width 32 takes
+  about 580 s of one CPU core (100 epochs), one UTKinect run about 330 s: about 16 core-hours,
+  8 hours on 2 cores. Meant for ``--device cuda --jobs 16`` on one GPU (estimate, not
+  measured here: 1,800 / 1,050 optimiser steps per MSR / UTKinect run at ~10-30 ms a step
+  with 16 processes sharing the GPU, 5-8 minutes); ``--seeds 5`` trims the Table 1 part.
 """
 
 from __future__ import annotations
