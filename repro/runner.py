@@ -9,7 +9,6 @@ process than two threads in one process on a 2-core machine).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 import time
@@ -109,7 +108,6 @@ class RunContext:
                 return out
             with ProcessPoolExecutor(
                 max_workers=min(self.jobs, len(items)),
-                mp_context=worker_context(self.device),
                 initializer=_single_thread_worker,
                 initargs=(os.getpid(),),
             ) as pool:
@@ -119,13 +117,6 @@ class RunContext:
                 return [f.result() for f in futures]
         finally:
             bar.close()
-
-
-def worker_context(device: str) -> multiprocessing.context.BaseContext | None:
-    """How :meth:`RunContext.map` starts its workers: ``spawn`` for a CUDA run, since CUDA
-    cannot be used in a process forked after the parent touched it (``RunContext`` already
-    asked torch whether CUDA is there); the platform's default (fork on Linux) otherwise."""
-    return multiprocessing.get_context("spawn") if device.startswith("cuda") else None
 
 
 def default_jobs() -> int:

@@ -159,12 +159,3 @@ def test_results_carry_no_local_paths(monkeypatch):
     assert private(text) == (
         "missing $REPRO_DATA/planetoid/ind.pubmed.allx; looked in ~/.cache/repro"
     )
-
-
-def test_cuda_runs_spawn_their_workers():
-    """A forked worker cannot use CUDA once the parent has touched it: CUDA runs spawn."""
-    from repro.runner import worker_context
-
-    assert worker_context("cuda").get_start_method() == "spawn"
-    assert worker_context("cuda:1").get_start_method() == "spawn"
-    assert worker_context("cpu") is None
