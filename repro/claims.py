@@ -93,6 +93,9 @@ class Claim:
     #: The value is an absolute time on the machine that ran it (milliseconds): ``repro check``
     #: reports its moves but never fails on them (timings gate only as same-run ratios).
     machine_dependent: bool = False
+    #: The id of another claim of the same paper that the same runs measure (a paper printing
+    #: one set of numbers in two tables): verdict tallies count the pair once, under that id.
+    same_runs_as: str | None = None
     check: Callable[[torch.Generator], float] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -269,6 +272,16 @@ class Paper:
         for cid in ids:
             if not cid.startswith(self.id + "."):
                 raise ValueError(f"claim {cid} does not start with its paper id {self.id!r}")
+        by_id = {c.id: c for c in self.claims}
+        for c in self.claims:
+            if c.same_runs_as is None:
+                continue
+            other = by_id.get(c.same_runs_as)
+            if other is None or other.same_runs_as is not None or other is c:
+                raise ValueError(
+                    f"claim {c.id}: same_runs_as must name another claim of paper {self.id} "
+                    f"that names none itself, got {c.same_runs_as!r}"
+                )
 
     def claim(self, claim_id: str) -> Claim:
         for c in self.claims:

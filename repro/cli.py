@@ -12,12 +12,21 @@ from pathlib import Path
 
 import torch
 
-from repro import baselines, tables
+from repro import baselines, executors, resume, speed, tables
 from repro.atomic import write_atomic
 from repro.claims import Paper, load_paper, paper_ids, registered_papers
 from repro.data import DataError, require
 from repro.results import ResultsError, dump, load, run_to_dict
-from repro.runner import SIZES, RunContext, default_jobs, results_dir, run_paper, size_dir
+from repro.resume import JobStore
+from repro.runner import (
+    EXECUTORS,
+    SIZES,
+    RunContext,
+    default_jobs,
+    results_dir,
+    run_paper,
+    size_dir,
+)
 
 
 class UsageError(RuntimeError):
@@ -122,9 +131,35 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     papers = _papers(args.papers, args.all)
     _check_data_root(args.data_root, papers)
+    if args.address and args.executor != "ray":
+        raise UsageError("--address names a Ray cluster: use it with --executor ray")
     base = results_dir(args.results)
     res = size_dir(base, size)
     command = _canonical_command(args, size)
+    store = JobStore(res / resume.FOLDER, run_key=f"{size} {args.seeds} {args.device}")
+    if args.fresh:
+        store.clear()
+    started_ray = args.executor == "ray" and executors.connect(
+        args.address, args.jobs or default_jobs()
+    )
+    try:
+        docs = _run_papers(args, papers, size, base, res, command, store)
+    finally:
+        if started_ray:
+            executors.shutdown()
+    print(_run_summary(docs, base, res))
+    return 0
+
+
+def _run_papers(
+    args: argparse.Namespace,
+    papers: Sequence[Paper],
+    size: str,
+    base: Path,
+    res: Path,
+    command: str,
+    store: JobStore,
+) -> list[dict]:
     docs = []
     for paper in papers:
         ctx = RunContext(
@@ -136,7 +171,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             progress=not args.no_progress,
             command=command,
             plots_dir=res / "plots",
+            store=store,
+            executor=args.executor,
+            ray_address=args.address,
         )
+        store.reused = store.computed = 0
         print(f"== {paper.id}: {paper.title} ({size} run, {ctx.jobs} jobs)", flush=True)
         run = run_paper(paper, ctx)
         doc = run_to_dict(run, command)
@@ -154,9 +193,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"wrote {res / paper.id}.json, {res / paper.id}.md ({run.seconds:.0f} s)")
         if args.save_baseline:
             print(f"baseline: {baselines.save_baseline(base, doc, args.allow_missing)}")
+        if store.reused:
+            print(
+                f"resumed: {store.reused} jobs reused from an interrupted run of this command, "
+                f"{store.computed} computed"
+            )
+        store.clear(paper.id)
         docs.append(doc)
-    print(_run_summary(docs, base, res))
-    return 0
+    return docs
 
 
 def _run_summary(docs: Sequence[dict], base: Path, res: Path) -> str:
@@ -199,7 +243,47 @@ def _latest(base: Path, paper_id: str, size: str | None) -> Path:
     return max(files, key=lambda f: f.stat().st_mtime) if files else base / f"{paper_id}.json"
 
 
+def cmd_speed(args: argparse.Namespace) -> int:
+    """``repro check --speed [--save]``: the throughput regression gate (repro/speed.py)."""
+    res = results_dir(args.results)
+    folder = Path(args.benchmarks) if args.benchmarks else res / "benchmarks"
+    path = res / "baselines" / "speed.json"
+    runs = speed.read_runs(folder)
+    if not runs:
+        raise UsageError(
+            f"no pytest-benchmark JSON under {folder}: run `tox -e bench` (it autosaves there)"
+        )
+    if args.save:
+        base = speed.make_baseline(runs)
+        write_atomic(path, json.dumps(base, indent=1, sort_keys=True) + "\n")
+        for machine, entries in base.items():
+            n = sum(len(k) for k in entries.values())
+            print(f"speed baseline for {machine}: {n} ratios of {len(entries)} benchmarks")
+        print(f"wrote {path}")
+        return 0
+    if not path.is_file():
+        raise UsageError(f"no speed baseline at {path}: make one with `repro check --speed --save`")
+    latest = runs[-1]
+    rows = speed.gate(json.loads(path.read_text()), latest)
+    print(f"speed: {latest['_path']} ({speed.machine_key(latest)}) against {path}")
+    print(speed.markdown(rows))
+    bad = [r for r in rows if r.failed]
+    if bad:
+        print(f"\nrepro check --speed failed: {len(bad)} ratio(s) worse than their tolerance")
+        return 1
+    print(f"repro check --speed: {len(rows)} ratio(s) checked, no regression")
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
+    if args.speed:
+        if args.papers or args.size or args.strict:
+            raise UsageError(
+                "--speed gates benchmark ratios: it takes no papers, --size or --strict"
+            )
+        return cmd_speed(args)
+    if args.save or args.benchmarks:
+        raise UsageError("--save and --benchmarks go with --speed")
     res = results_dir(args.results)
     ids = args.papers or [p.id for p in registered_papers()]
     failed, checked = [], 0
@@ -330,6 +414,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --save-baseline: store it even where claims lack their data",
     )
     r.add_argument("--no-progress", action="store_true", help="no progress bars")
+    r.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        default="local",
+        help="local worker processes (default) or Ray tasks (pip install 'repro[ray]')",
+    )
+    r.add_argument(
+        "--address",
+        help="with --executor ray: the cluster to join (default: start a local one)",
+    )
+    r.add_argument(
+        "--fresh",
+        action="store_true",
+        help="discard the jobs an interrupted run of the same command left (default: reuse them)",
+    )
 
     c = sub.add_parser("check", help="compare the latest results with the stored baselines")
     c.add_argument("papers", nargs="*")
@@ -337,6 +436,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--size", choices=SIZES, help="which run to check (default: the latest of any size)"
     )
     c.add_argument("--strict", action="store_true", help="improvements fail too")
+    c.add_argument(
+        "--speed",
+        action="store_true",
+        help="gate the latest benchmark run's same-run ratios against results/baselines/speed.json",
+    )
+    c.add_argument(
+        "--save",
+        action="store_true",
+        help=f"with --speed: make that baseline from the runs found (>= {speed.MIN_RUNS} each)",
+    )
+    c.add_argument(
+        "--benchmarks", help="with --speed: benchmark JSON folder (default: results/benchmarks)"
+    )
 
     t = sub.add_parser("table", help="write README.md, claims.csv and the plots of one run size")
     t.add_argument("--size", choices=SIZES, default="full", help="default: full (results/)")
@@ -376,7 +488,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     }[args.cmd]
     try:
         return handler(args)
-    except (DataError, UsageError, ResultsError, baselines.BaselineRefused) as e:
+    except (
+        DataError,
+        UsageError,
+        ResultsError,
+        baselines.BaselineRefused,
+        speed.SpeedError,
+    ) as e:
         # a user's problem: the message says what and how to fix it
         print(f"repro: {e}", file=sys.stderr)
         return 2

@@ -42,6 +42,7 @@ def claim_record(claim: Claim) -> dict[str, Any]:
         "paper_dataset": claim.dataset,
         "rule": claim.rule,
         "test": claim.test,
+        "same_runs_as": claim.same_runs_as,
     }
 
 

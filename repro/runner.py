@@ -9,11 +9,12 @@ process than two threads in one process on a 2-core machine).
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -25,12 +26,15 @@ from repro.claims import Judgement, Measurement, Paper, judge
 from repro.data import DataError, require
 from repro.env import fingerprint
 from repro.experiment import measure_identity
+from repro.resume import JobStore
 
 Size = Literal["quick", "default", "full"]
 T = TypeVar("T")
 R = TypeVar("R")
 
+Executor = Literal["local", "ray"]
 SIZES: tuple[str, ...] = ("quick", "default", "full")
+EXECUTORS: tuple[str, ...] = ("local", "ray")
 
 
 def _single_thread_worker(parent: int) -> None:
@@ -70,6 +74,12 @@ class RunContext:
     #: Where experiments may save figures (``results/plots``); None: save none.
     plots_dir: Path | None = None
     log: Callable[[str], None] = field(default=print)
+    #: Finished jobs kept on disk (``repro.resume``); None: keep none.
+    store: JobStore | None = None
+    #: Where :meth:`map` runs jobs: ``local`` processes or ``ray`` tasks.
+    executor: Executor = "local"
+    #: The Ray cluster to join (``ray.init(address=...)``); None starts or reuses a local one.
+    ray_address: str | None = None
 
     def __post_init__(self) -> None:
         if self.size not in SIZES:
@@ -78,6 +88,10 @@ class RunContext:
             raise ValueError("seeds must be at least 1")
         if self.jobs < 1:
             raise ValueError("jobs must be at least 1")
+        if self.executor not in EXECUTORS:
+            raise ValueError(
+                f"executor must be one of {', '.join(EXECUTORS)}, got {self.executor!r}"
+            )
         if self.device.startswith("cuda") and not torch.cuda.is_available():
             raise RuntimeError(
                 "--device cuda was asked for but torch sees no CUDA device "
@@ -93,30 +107,104 @@ class RunContext:
         return self.seeds if self.seeds is not None else self.pick(quick, default, full)
 
     def map(self, fn: Callable[[T], R], items: Sequence[T], desc: str = "") -> list[R]:
-        """``[fn(x) for x in items]`` over ``jobs`` single-threaded processes, with a progress bar.
+        """``[fn(x) for x in items]`` over ``jobs`` single-threaded workers, with a progress bar.
 
         ``fn`` must be a module-level function and ``items`` picklable. Results keep the order of
-        ``items``.
+        ``items``. Workers are local processes, or Ray tasks with ``executor="ray"``. With a job
+        store (``store``), finished jobs are kept on disk as they come back and found there by a
+        rerun. A job that raises is tried once more; a second failure stops the run with an error
+        naming the job's item (its seed).
         """
         bar = tqdm(total=len(items), desc=desc, disable=not self.progress, leave=False)
-        try:
-            if self.jobs == 1 or len(items) <= 1:
-                out = []
-                for x in items:
-                    out.append(fn(x))
+        out: list[Any] = [None] * len(items)
+        keys: list[str] = [""] * len(items)
+        todo: list[tuple[int, T]] = []
+        for i, x in enumerate(items):
+            if self.store is not None:
+                keys[i] = self.store.key(fn, x)
+                hit, value = self.store.get(keys[i])
+                if hit:
+                    out[i] = value
                     bar.update()
-                return out
-            with ProcessPoolExecutor(
-                max_workers=min(self.jobs, len(items)),
-                initializer=_single_thread_worker,
-                initargs=(os.getpid(),),
-            ) as pool:
-                futures = [pool.submit(fn, x) for x in items]
-                for f in futures:
-                    f.add_done_callback(lambda _f: bar.update())
-                return [f.result() for f in futures]
+                    continue
+            todo.append((i, x))
+
+        def finished(i: int, value: R) -> None:
+            out[i] = value
+            if self.store is not None:
+                self.store.put(keys[i], value)
+            bar.update()
+
+        try:
+            if self.executor == "ray":
+                from repro.executors import run_ray
+
+                run_ray(fn, todo, finished, self.device, desc, self.ray_address)
+            else:
+                run_local(fn, todo, finished, self.jobs, desc, self.device)
         finally:
             bar.close()
+        return out
+
+
+def run_local(
+    fn: Callable[[T], R],
+    todo: Sequence[tuple[int, T]],
+    finished: Callable[[int, R], None],
+    jobs: int,
+    desc: str,
+    device: str = "cpu",
+) -> None:
+    """Run ``fn`` on each ``(index, item)`` in this process (``jobs`` = 1 or a single job) or
+    over ``jobs`` single-threaded worker processes; ``finished(index, result)`` as each ends.
+
+    Workers of a CUDA run are spawned, not forked: a forked child cannot use the CUDA context
+    its parent already initialised ("CUDA error: initialization error").
+    """
+    if jobs == 1 or len(todo) <= 1:
+        for i, x in todo:
+            try:
+                value = fn(x)
+            except Exception:
+                value = _second_try(fn, x, desc)
+            finished(i, value)
+        return
+    with ProcessPoolExecutor(
+        max_workers=min(jobs, len(todo)),
+        initializer=_single_thread_worker,
+        initargs=(os.getpid(),),
+        mp_context=multiprocessing.get_context("spawn" if device.startswith("cuda") else None),
+    ) as pool:
+        futures = {pool.submit(fn, x): (i, x) for i, x in todo}
+        for f in as_completed(futures):
+            i, x = futures[f]
+            try:
+                value = f.result()
+            except Exception:
+                try:
+                    value = pool.submit(fn, x).result()
+                except Exception as e:
+                    raise JobFailed(failure_message(fn, x, desc, e)) from e
+            finished(i, value)
+
+
+class JobFailed(RuntimeError):
+    """A job raised twice (its first failure is retried once)."""
+
+
+def failure_message(fn: Callable[..., Any], x: Any, desc: str, e: BaseException) -> str:
+    """What a job that failed twice is reported as: the experiment, the item (seed), the error."""
+    return (
+        f"{desc or fn.__qualname__}: job {x!r} failed twice "
+        f"({fn.__module__}.{fn.__qualname__}): {type(e).__name__}: {e}"
+    )
+
+
+def _second_try(fn: Callable[[T], R], x: T, desc: str) -> R:
+    try:
+        return fn(x)
+    except Exception as e:
+        raise JobFailed(failure_message(fn, x, desc, e)) from e
 
 
 def default_jobs() -> int:
@@ -163,6 +251,8 @@ def run_paper(paper: Paper, ctx: RunContext) -> PaperRun:
         unknown = set(exp.claims) - known
         if unknown:
             raise KeyError(f"{paper.id}: experiment {exp.name} declares unknown {sorted(unknown)}")
+        if ctx.store is not None:
+            ctx.store.scope = (paper.id, exp.name)
         try:
             for name in exp.data:
                 require(name, ctx.data_root)

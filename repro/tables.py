@@ -158,8 +158,12 @@ def _why(c: dict[str, Any]) -> str:
 
 
 def verdict_counts(claims: Iterable[dict[str, Any]]) -> str:
-    """``reproduced 18, not run 2, …``: how many claims got each verdict, most common first."""
-    counts = pd.Series([c["verdict"] for c in claims]).value_counts()
+    """``reproduced 18, not run 2, …``: how many claims got each verdict, most common first.
+
+    A claim measured by the same runs as another (``same_runs_as``) is counted once, under the
+    other's id.
+    """
+    counts = pd.Series([c["verdict"] for c in claims if not c.get("same_runs_as")]).value_counts()
     return ", ".join(f"{k} {v}" for k, v in counts.items())
 
 

@@ -66,6 +66,12 @@ def clock_name(device: str | torch.device) -> str:
     return "synchronised wall time"
 
 
+def clock_for(device: str | torch.device) -> Callable[[], float]:
+    """The clock the policy reads on ``device`` (:func:`clock_name`): ``time.process_time`` on
+    one CPU thread, ``time.perf_counter`` otherwise (a GPU caller synchronises first)."""
+    return time.process_time if uses_cpu_time(device) else time.perf_counter
+
+
 def best_time(
     fn: Callable[[], Any], device: str | torch.device = "cpu", repeat: int = 5, warmup: int = 1
 ) -> float:
@@ -75,7 +81,7 @@ def best_time(
     """
     if repeat < 1:
         raise ValueError(f"repeat must be at least 1, got {repeat}")
-    clock = time.process_time if uses_cpu_time(device) else time.perf_counter
+    clock = clock_for(device)
     call = synced(fn, device)
     for _ in range(warmup):
         call()
@@ -121,16 +127,48 @@ def fitted_exponent(
 
 
 def peak_memory(fn: Callable[[], Any], device: str | torch.device) -> int | None:
-    """Peak device memory in bytes allocated while ``fn()`` ran (CUDA only; None on CPU)."""
+    """Peak memory in bytes allocated by torch while ``fn()`` ran, above what was held before.
+
+    CUDA: the caching allocator's high-water mark. CPU: the running sum of the allocations and
+    frees torch's profiler records (``profile_memory=True``), in the order they happened; its
+    maximum is the peak of tensor memory (not the process's resident size). None where neither
+    applies.
+    """
     dev = torch.device(device)
-    if dev.type != "cuda":
+    if dev.type == "cuda":
+        torch.cuda.synchronize(dev)
+        torch.cuda.reset_peak_memory_stats(dev)
+        base = torch.cuda.memory_allocated(dev)
+        fn()
+        torch.cuda.synchronize(dev)
+        return torch.cuda.max_memory_allocated(dev) - base
+    if dev.type != "cpu":
         return None
-    torch.cuda.synchronize(dev)
-    torch.cuda.reset_peak_memory_stats(dev)
-    base = torch.cuda.memory_allocated(dev)
-    fn()
-    torch.cuda.synchronize(dev)
-    return torch.cuda.max_memory_allocated(dev) - base
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        fn()
+    held = peak = 0
+    for event in sorted(prof.events(), key=lambda e: e.time_range.start):
+        held += event.self_cpu_memory_usage
+        peak = max(peak, held)
+    return int(peak)
+
+
+def matmul_peak_gflops(device: str | torch.device, n: int = 1024) -> float:
+    """GFLOP/s of an n×n float32 matrix product on ``device``: the compute limit the suites
+    report their achieved rate against (same clock as :func:`best_time`)."""
+    a = torch.randn(n, n, device=device)
+    b = torch.randn(n, n, device=device)
+    return 2 * n**3 / best_time(lambda: a @ b, device) / 1e9
+
+
+def copy_peak_gbps(device: str | torch.device, n_bytes: int = 256 * 2**20) -> float:
+    """GB/s of a float32 tensor copy of ``n_bytes`` (read + write counted): the memory limit
+    for memory-bound operations (same clock as :func:`best_time`)."""
+    src = torch.empty(n_bytes // 4, device=device)
+    dst = torch.empty_like(src)
+    return 2 * n_bytes / best_time(lambda: dst.copy_(src), device) / 1e9
 
 
 def autograd_saved_bytes(fn: Callable[[], Any]) -> int:
@@ -149,3 +187,18 @@ def autograd_saved_bytes(fn: Callable[[], Any]) -> int:
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         fn()
     return total
+
+
+def count_flops(fn: Callable[[], Any]) -> int:
+    """FLOPs (2 per multiply-add) of the matrix products, convolutions and attention of ``fn()``,
+    backward included when ``fn`` runs it, by ``torch.utils.flop_counter``.
+
+    Attention runs on SDPA's math backend while counting: the fused kernels are invisible to the
+    counter. Element-wise operations are not counted.
+    """
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with sdpa_kernel(SDPBackend.MATH), FlopCounterMode(display=False) as counter:
+        fn()
+    return int(counter.get_total_flops())

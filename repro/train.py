@@ -205,6 +205,8 @@ def fit(
 
     The model is trained on the device its parameters are on; batches are moved there.
     ``loss_fn(logits, labels)`` defaults to cross-entropy with the config's label smoothing.
+    A model that computes its own objective (self-supervised pretraining) returns it as a 0-d
+    tensor and is trained with ``loss_fn=model_loss``; its epochs' train accuracy is NaN.
     Raises ``ValueError`` when ``train`` has fewer samples than ``config.min_batch``.
     """
     n = len(train.labels)
@@ -243,9 +245,11 @@ def fit(
             opt.step()
             sched.step()
             loss_sum += float(loss.detach()) * len(idx)
-            correct += int((logits.detach().argmax(1) == y).sum())
+            if logits.ndim:
+                correct += int((logits.detach().argmax(1) == y).sum())
             seen += len(idx)
-        record = EpochRecord(epoch + 1, lr, loss_sum / seen, 100.0 * correct / seen)
+        acc = 100.0 * correct / seen if logits.ndim else math.nan
+        record = EpochRecord(epoch + 1, lr, loss_sum / seen, acc)
         last = epoch + 1 == config.epochs
         due = config.eval_every and (epoch + 1) % config.eval_every == 0
         if test is not None and (last or due):
@@ -255,6 +259,11 @@ def fit(
         record.seconds = time.perf_counter() - start
         history.epochs.append(record)
     return history
+
+
+def model_loss(output: Tensor, labels: Tensor) -> Tensor:
+    """The ``loss_fn`` of :func:`fit` for a model whose output is its own loss (labels unused)."""
+    return output
 
 
 def _device_of(model: nn.Module) -> torch.device:

@@ -4,19 +4,34 @@
 and records in ``extra_info`` what users compare: samples/s, ms per call, peak device memory,
 NVML energy per sample on a GPU, and — where a peer implementation is given — the same-run
 ratio ours/peer by the project's timing policy (:mod:`repro.timing`: fastest call, CPU time
-when single-threaded, ours and the peer interleaved on the same inputs).
+when single-threaded, ours and the peer interleaved on the same inputs). Beside the peer, the
+physical limit: the achieved GFLOP/s of the call's counted flops as a fraction of a matrix
+product's rate, or — for a memory-bound call whose suite passes ``bytes_per_call`` — the
+achieved GB/s as a fraction of a copy's, both limits measured once per run on the same device
+and clock.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import pytest
 
 from repro.env import fingerprint
 from repro.telemetry import PowerSampler
-from repro.timing import clock_name, compare, peak_memory, ratio, synced
+from repro.timing import (
+    best_time,
+    clock_name,
+    compare,
+    copy_peak_gbps,
+    count_flops,
+    matmul_peak_gflops,
+    peak_memory,
+    ratio,
+    synced,
+)
 
 
 def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
@@ -30,15 +45,52 @@ def _median(benchmark: Any) -> float | None:
     return float(stats.stats.median)
 
 
+@cache
+def _matmul_peak(device: str) -> float:
+    return matmul_peak_gflops(device)
+
+
+@cache
+def _copy_peak(device: str) -> float:
+    return copy_peak_gbps(device)
+
+
+def _limit(fn: Callable[[], Any], device: str, bytes_per_call: int | None) -> dict[str, float]:
+    """Achieved rate of ``fn`` against the run's matmul (or copy) peak, on one clock."""
+    seconds = best_time(fn, device)
+    if bytes_per_call is not None:
+        achieved = bytes_per_call / seconds / 1e9
+        peak = _copy_peak(device)
+        return {
+            "achieved_gbps": achieved,
+            "copy_peak_gbps": peak,
+            "fraction_of_copy_peak": achieved / peak,
+        }
+    flops = count_flops(fn)
+    if flops == 0:
+        return {}
+    achieved = flops / seconds / 1e9
+    peak = _matmul_peak(device)
+    return {
+        "counted_gflop_per_call": flops / 1e9,
+        "achieved_gflops": achieved,
+        "matmul_peak_gflops": peak,
+        "fraction_of_matmul_peak": achieved / peak,
+    }
+
+
 @pytest.fixture
 def bench(benchmark: Any, device: str) -> Callable[..., Any]:
-    """``bench(fn, n_samples=..., peers={"torchvision": fn2}, **extra)`` -> fn's result."""
+    """``bench(fn, n_samples=..., peers={"torchvision": fn2}, bytes_per_call=None, **extra)``
+    -> fn's result. ``bytes_per_call``: the bytes a memory-bound ``fn`` must move at least (its
+    suite states how it counts them); without it the limit is the matmul peak."""
 
     def run(
         fn: Callable[[], Any],
         *,
         n_samples: int,
         peers: dict[str, Callable[[], Any]] | None = None,
+        bytes_per_call: int | None = None,
         **extra: Any,
     ) -> Any:
         f = synced(fn, device)
@@ -52,6 +104,7 @@ def bench(benchmark: Any, device: str) -> Callable[..., Any]:
             info["ms_per_call"] = ours * 1e3
             info["samples_per_s"] = n_samples / ours
             info["peak_memory_bytes"] = peak_memory(f, device)
+            info.update(_limit(fn, device, bytes_per_call))
             if device.startswith("cuda"):
                 calls = max(3, int(0.5 / max(ours, 1e-6)))
                 with PowerSampler() as power:

@@ -6,14 +6,16 @@ writes the value there as a sum over all integral positions q of the map,
     Eq. (3):  x(p) = Σ_q G(q, p) · x(q)
     Eq. (4):  G(q, p) = g(q_x, p_x) · g(q_y, p_y),   g(a, b) = max(0, 1 − |a − b|)
 
-so only the four integral neighbours of p have a non-zero weight. The fast operators in this
-package use ``torch.nn.functional.grid_sample`` for this sum; this module keeps the kernel itself,
-as the paper writes it, for the property tests and for readers.
+so only the four integral neighbours of p have a non-zero weight. This module keeps the kernel
+itself, as the paper writes it, for the property tests and for readers, and
+:func:`bilinear_gather`, the four-neighbour sum at many points at once that deformable
+convolution uses.
 """
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 
@@ -61,3 +63,56 @@ def bilinear_interpolate(x: Tensor, p_y: Tensor, p_x: Tensor) -> Tensor:
         )
     weights = bilinear_weights(p_y, p_x, x.shape[-2], x.shape[-1])  # [P, H, W]
     return torch.einsum("...hw,phw->...p", x, weights.to(x.dtype))
+
+
+def bilinear_gather(input: Tensor, y: Tensor, x: Tensor, scale: Tensor | None = None) -> Tensor:
+    """Eq. (3) at many points, each read from its own group of channels, in pixel coordinates.
+
+    x(p) = Σ over the four integral neighbours q of p of G(q, p) · x(q), x zero outside the map;
+    optionally times a per-point ``scale`` (DCNv2's modulation m_n).
+
+    Args:
+        input (Tensor[batch, groups, channels, height, width]): the map; point group g reads
+            ``input[:, g]``.
+        y, x (Tensor[batch, points, groups]): sample positions in pixels (row, column).
+        scale (Tensor[batch, points, groups], optional): multiplies each sample.
+
+    Returns:
+        Tensor[batch, points, groups · channels], channels last.
+
+    The neighbours are ⌊p⌋ and ⌊p⌋ + 1 per axis, and the interpolation weights are differentiable
+    in p with ⌊p⌋ held fixed, so the gradient with respect to a position is the derivative
+    taken from the right at whole pixels (where Eq. (3) has a kink), at every position and map
+    size, as in torchvision's CPU and CUDA kernels (derived from the authors' CUDA code).
+    Positions more than one pixel outside read zero with zero gradient; they are moved to one
+    pixel outside first, which keeps huge finite positions from overflowing. The four weighted
+    reads are one ``F.embedding_bag`` call over the map stored as rows of ``channels`` values.
+    """
+    batch, groups, channels, height, width = input.shape
+    # one zero row/column before and two after: ⌊p⌋ ∈ [−1, size] and ⌊p⌋ + 1 always index the
+    # padded map, and whatever lies outside the map reads zero
+    padded_h, padded_w = height + 3, width + 3
+    table = F.pad(input, (1, 2, 1, 2)).view(batch, groups, channels, padded_h * padded_w)
+    # [B, G, C, Hp·Wp] -> [B·G·Hp·Wp, C]: one row per (image, group, padded pixel)
+    table = table.transpose(2, 3).reshape(-1, channels)
+    # torch.where, not clamp: clamp's gradient is zero at the bound itself (p = −1 has the
+    # right derivative x(0) there)
+    y = torch.where(y < -1, -1.0, torch.where(y > height, float(height), y))
+    x = torch.where(x < -1, -1.0, torch.where(x > width, float(width), x))
+    y0, x0 = y.detach().floor(), x.detach().floor()
+    ly, lx = y - y0, x - x0  # [B, P, G], the gradient flows through these
+    hy, hx = 1 - ly, 1 - lx
+    image = torch.arange(batch, device=input.device)[:, None, None]
+    group = torch.arange(groups, device=input.device)
+    top_left = (image * groups + group) * (padded_h * padded_w)
+    top_left = top_left + (y0.long() + 1) * padded_w + (x0.long() + 1)  # [B, P, G]
+    rows = torch.stack(
+        (top_left, top_left + 1, top_left + padded_w, top_left + padded_w + 1), dim=-1
+    )  # [B, P, G, 4]
+    weights = torch.stack((hy * hx, hy * lx, ly * hx, ly * lx), dim=-1)  # G(q, p), [B, P, G, 4]
+    if scale is not None:
+        weights = weights * scale[..., None]
+    values = F.embedding_bag(
+        rows.reshape(-1, 4), table, per_sample_weights=weights.reshape(-1, 4), mode="sum"
+    )  # [B·P·G, C]
+    return values.view(batch, y.shape[1], groups * channels)

@@ -13,13 +13,21 @@ and reads x at the fractional positions by bilinear interpolation, Eq. (3)–(4)
 :mod:`implementations.dcn.bilinear`). The optional modulation scalar m_n of DCNv2 (Zhu et al.,
 2019) multiplies each sample: y(p0) = Σ w(p_n) · x(p0 + p_n + Δp_n) · m_n.
 
-How it is computed: all N·H_out·W_out sampling positions go through one
-``F.grid_sample`` call (bilinear, zero outside the map), which gives the columns
-``[B, C, N·H_out, W_out]`` (row k·H_out + i holds kernel position k of output row i); a
+How it is computed: the N·H_out·W_out sampling positions of every offset group are read in one
+:func:`~implementations.dcn.bilinear.bilinear_gather` (the four-neighbour sum of Eq. (3) in
+pixel coordinates, one ``F.embedding_bag`` call), which gives the columns
+``[B, N·H_out, W_out, C]`` (row k·H_out + i holds kernel position k of output row i); a
 convolution with kernel ``(N, 1)`` and vertical dilation ``H_out`` then sums over (c, k), which
-is the weighted sum of Eq. (2) done by the library's convolution routine rather than by a
-batched matrix product (faster on CPU, and cuDNN on CUDA). Both steps are differentiable, so
-autograd gives the gradients for input, offset, mask, weight and bias.
+is the weighted sum of Eq. (2) done by the library's convolution routine (oneDNN on CPU, cuDNN on
+CUDA). Both steps are differentiable, so autograd gives the gradients for input, offset, mask,
+weight and bias; the offset gradient is the one-sided derivative from the right at whole-pixel
+positions, as torchvision's, everywhere (an earlier version read through ``F.grid_sample``,
+whose pixel → [−1, 1] → pixel round trip put some whole-pixel positions just below the integer
+and took the derivative from the left there).
+
+Two modules: :class:`DeformConv2d`, torchvision's drop-in (the offsets, and mask, are given to
+``forward``), and :class:`DeformConv2dPack`, the paper's layer, which computes its offsets with
+its own zero-initialised convolution (mmcv's name for it).
 """
 
 from __future__ import annotations
@@ -30,22 +38,33 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from implementations.dcn.bilinear import bilinear_gather
+
 IntPair = int | tuple[int, int]
+
+
+class DeformConvValueError(ValueError, RuntimeError):
+    """A bad shape or value: a ``ValueError`` naming the constraint, and a ``RuntimeError``, the
+    type ``torchvision.ops.deform_conv2d`` raises for the same mistake."""
+
+
+class DeformConvTypeError(TypeError, RuntimeError):
+    """A wrong type or dtype: a ``TypeError``, and a ``RuntimeError`` as torchvision raises."""
 
 
 def _pair(value: IntPair, name: str, minimum: int) -> tuple[int, int]:
     if isinstance(value, bool):
-        raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
+        raise DeformConvTypeError(f"{name} must be an int or a pair of ints, got {value!r}")
     if isinstance(value, int):
         pair = (value, value)
     elif isinstance(value, tuple | list) and len(value) == 2:
         pair = tuple(value)
     else:
-        raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
+        raise DeformConvTypeError(f"{name} must be an int or a pair of ints, got {value!r}")
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in pair):
-        raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
+        raise DeformConvTypeError(f"{name} must be an int or a pair of ints, got {value!r}")
     if min(pair) < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value!r}")
+        raise DeformConvValueError(f"{name} must be at least {minimum}, got {value!r}")
     return pair  # type: ignore[return-value]
 
 
@@ -65,14 +84,18 @@ def output_size(
 
 def _check_tensor(t: object, name: str, like: Tensor) -> Tensor:
     if not isinstance(t, Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+        raise DeformConvTypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
     if t.dim() != 4 and name != "bias":
-        raise ValueError(f"{name} must be a 4-D tensor, got shape {tuple(t.shape)}")
+        raise DeformConvValueError(f"{name} must be a 4-D tensor, got shape {tuple(t.shape)}")
     if t is not like:
         if t.dtype != like.dtype:
-            raise TypeError(f"{name} must have the input's dtype {like.dtype}, got {t.dtype}")
+            raise DeformConvTypeError(
+                f"{name} must have the input's dtype {like.dtype}, got {t.dtype}"
+            )
         if t.device != like.device:
-            raise ValueError(f"{name} must be on the input's device {like.device}, got {t.device}")
+            raise DeformConvValueError(
+                f"{name} must be on the input's device {like.device}, got {t.device}"
+            )
     return t
 
 
@@ -96,50 +119,55 @@ def _validate(
     """Check every argument against the others; returns (groups, offset_groups, H_out, W_out)."""
     _check_tensor(input, "input", input)
     if not input.dtype.is_floating_point:
-        raise TypeError(f"input must be a floating-point tensor, got {input.dtype}")
+        raise DeformConvTypeError(f"input must be a floating-point tensor, got {input.dtype}")
     for t, name in ((offset, "offset"), (weight, "weight")):
         _check_tensor(t, name, input)
     batch, channels, height, width = input.shape
     if channels == 0 or height == 0 or width == 0:
-        raise ValueError(
+        raise DeformConvValueError(
             f"input must have at least one channel, row and column, got shape {tuple(input.shape)}"
         )
     out_channels, in_per_group, kh, kw = weight.shape
     if out_channels == 0 or in_per_group == 0 or kh == 0 or kw == 0:
-        raise ValueError(f"weight must have no zero-sized dimension, got {tuple(weight.shape)}")
+        raise DeformConvValueError(
+            f"weight must have no zero-sized dimension, got {tuple(weight.shape)}"
+        )
     if channels % in_per_group:
-        raise ValueError(
+        raise DeformConvValueError(
             f"input channels ({channels}) must be divisible by weight.shape[1] ({in_per_group})"
         )
     groups = channels // in_per_group
     if out_channels % groups:
-        raise ValueError(
+        raise DeformConvValueError(
             f"weight.shape[0] ({out_channels}) must be divisible by groups ({groups} = "
             f"input channels {channels} / weight.shape[1] {in_per_group})"
         )
     h_out, w_out = output_size((height, width), (kh, kw), stride, padding, dilation)
     if h_out < 1 or w_out < 1:
-        raise ValueError(
+        raise DeformConvValueError(
             f"the output would be empty ({h_out} x {w_out}): input {height} x {width} is smaller "
             f"than the dilated kernel {dilation[0] * (kh - 1) + 1} x {dilation[1] * (kw - 1) + 1} "
             f"with padding {padding}"
         )
     n_kernel = kh * kw
     if offset.shape[0] != batch:
-        raise ValueError(f"offset must have the input's batch size {batch}, got {offset.shape[0]}")
+        raise DeformConvValueError(
+            f"offset must have the input's batch size {batch}, got {offset.shape[0]}"
+        )
     if offset.shape[1] == 0 or offset.shape[1] % (2 * n_kernel):
-        raise ValueError(
-            f"offset must have 2 * offset_groups * kernel_h * kernel_w channels (a positive "
+        raise DeformConvValueError(
+            f"the shape of the offset tensor at dimension 1 is not valid: offset must have "
+            f"2 * offset_groups * kernel_h * kernel_w channels (a positive "
             f"multiple of {2 * n_kernel} for a {kh}x{kw} kernel), got {offset.shape[1]}"
         )
     offset_groups = offset.shape[1] // (2 * n_kernel)
     if channels % offset_groups:
-        raise ValueError(
+        raise DeformConvValueError(
             f"input channels ({channels}) must be divisible by offset_groups ({offset_groups}, "
             f"from offset.shape[1] = {offset.shape[1]})"
         )
     if tuple(offset.shape[2:]) != (h_out, w_out):
-        raise ValueError(
+        raise DeformConvValueError(
             f"offset must have the output's spatial size {h_out} x {w_out}, got "
             f"{offset.shape[2]} x {offset.shape[3]}"
         )
@@ -147,16 +175,20 @@ def _validate(
         _check_tensor(mask, "mask", input)
         expected = (batch, offset_groups * n_kernel, h_out, w_out)
         if tuple(mask.shape) != expected:
-            raise ValueError(
-                f"mask must have shape {expected} (offset_groups * kernel_h * kernel_w channels, "
-                f"matching the offset), got {tuple(mask.shape)}"
+            # torchvision's words for a wrong channel count, which its users may match on
+            which = "mask.shape[1] is not valid: " if mask.shape[1] != expected[1] else ""
+            raise DeformConvValueError(
+                f"{which}mask must have shape {expected} (offset_groups * kernel_h * kernel_w "
+                f"channels, matching the offset), got {tuple(mask.shape)}"
             )
     if bias is not None:
         _check_tensor(bias, "bias", input)
         if tuple(bias.shape) != (out_channels,):
-            raise ValueError(f"bias must have shape ({out_channels},), got {tuple(bias.shape)}")
+            raise DeformConvValueError(
+                f"bias must have shape ({out_channels},), got {tuple(bias.shape)}"
+            )
     if batch and not _all_finite(offset):
-        raise ValueError("offset must be finite; it holds NaN or infinite values")
+        raise DeformConvValueError("offset must be finite; it holds NaN or infinite values")
     return groups, offset_groups, h_out, w_out
 
 
@@ -200,7 +232,8 @@ def deform_conv2d(
     Paper: `Deformable Convolutional Networks <https://arxiv.org/abs/1703.06211>`_ (and the mask
     of `Deformable ConvNets v2 <https://arxiv.org/abs/1811.11168>`_). Same signature, semantics
     and offset layout as ``torchvision.ops.deform_conv2d``; pure PyTorch, differentiable in every
-    tensor argument, on any device ``F.grid_sample`` and ``F.conv2d`` support.
+    tensor argument (the offset gradient taken from the right at whole-pixel positions, as
+    torchvision's), on any device ``F.embedding_bag`` and ``F.conv2d`` support.
 
     Args:
         input (Tensor[batch_size, in_channels, in_height, in_width]): input x.
@@ -245,32 +278,24 @@ def deform_conv2d(
         return input.new_zeros((0, out_channels, h_out, w_out))
 
     grid_y, grid_x = _kernel_grid(h_out, w_out, (kh, kw), stride_, padding_, dilation_, input)
-    # [B, 2·G·N, H_out, W_out] -> [B, G, N, 2, H_out, W_out]
-    off = offset.view(batch, offset_groups, n_kernel, 2, h_out, w_out)
-    # A sample more than one pixel outside reads zero with zero gradient (Eq. (3)), however far
-    # out it is; clamping it to two pixels outside keeps that and keeps a huge finite offset
-    # from overflowing to inf below (grid_sample turns inf into NaN).
-    y = (off[:, :, :, 0] + grid_y).clamp(-2.0, height + 1.0)
-    x = (off[:, :, :, 1] + grid_x).clamp(-2.0, width + 1.0)
-    # grid_sample with align_corners=False maps pixel coordinate u in [-0.5, size - 0.5] to
-    # (2u + 1) / size - 1 in [-1, 1]; it reads zero outside, as Eq. (3) does.
-    y = y * (2.0 / height) + (1.0 / height - 1.0)
-    x = x * (2.0 / width) + (1.0 / width - 1.0)
-    # [B, G, N, H_out, W_out, 2] -> [B·G, N·H_out, W_out, 2]
-    grid = torch.stack((x, y), dim=-1).view(batch * offset_groups, n_kernel * h_out, w_out, 2)
-    columns = F.grid_sample(
-        input.reshape(batch * offset_groups, channels // offset_groups, height, width),
-        grid,
-        mode="bilinear",
-        padding_mode="zeros",
-        align_corners=False,
-    )  # [B·G, C/G, N·H_out, W_out]
+    # [B, 2·G·N, H_out, W_out] -> [B, N, H_out, W_out, G, 2]: points ordered (n, i, j), groups
+    # last, so that the columns come out as [B, N·H_out, W_out, C] (channel c = g·C/G + c')
+    off = offset.reshape(batch, offset_groups, n_kernel, 2, h_out, w_out).permute(0, 2, 4, 5, 1, 3)
+    y = (off[..., 0] + grid_y[..., None]).reshape(batch, -1, offset_groups)
+    x = (off[..., 1] + grid_x[..., None]).reshape(batch, -1, offset_groups)
     if mask is not None:
-        # [B, G, C/G, N, H_out, W_out] · [B, G, 1, N, H_out, W_out]
-        columns = columns.view(
-            batch, offset_groups, channels // offset_groups, n_kernel, h_out, w_out
-        ) * mask.view(batch, offset_groups, 1, n_kernel, h_out, w_out)
-    columns = columns.reshape(batch, channels, n_kernel * h_out, w_out)
+        # [B, G·N, H_out, W_out] -> [B, N·H_out·W_out, G]
+        mask = mask.reshape(batch, offset_groups, -1).transpose(1, 2)
+    columns = bilinear_gather(
+        input.reshape(batch, offset_groups, channels // offset_groups, height, width), y, x, mask
+    )  # [B, N·H_out·W_out, C]
+    # [B, N·H_out, W_out, C] seen as [B, C, N·H_out, W_out] in channels-last memory
+    columns = columns.view(batch, n_kernel * h_out, w_out, channels).permute(0, 3, 1, 2)
+    if columns.numel() < weight.numel():
+        # channels-last columns make F.conv2d convert the weight to that memory format on every
+        # call (and its gradient back); where the weight is the larger of the two (wide layers
+        # on small maps, such as ResNet's res5), convert the columns instead
+        columns = columns.contiguous()
     # Σ over (c, n) of w(p_n)·x(p0 + p_n + Δp_n): kernel (N, 1), rows H_out apart.
     return F.conv2d(
         columns,
@@ -281,13 +306,104 @@ def deform_conv2d(
     )
 
 
+def _check_channels(in_channels: int, out_channels: int, groups: int, offset_groups: int) -> None:
+    for value, name in (
+        (in_channels, "in_channels"),
+        (out_channels, "out_channels"),
+        (groups, "groups"),
+        (offset_groups, "offset_groups"),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    if in_channels % groups:
+        raise ValueError(f"in_channels ({in_channels}) must be divisible by groups ({groups})")
+    if out_channels % groups:
+        raise ValueError(f"out_channels ({out_channels}) must be divisible by groups ({groups})")
+    if in_channels % offset_groups:
+        raise ValueError(
+            f"in_channels ({in_channels}) must be divisible by offset_groups ({offset_groups})"
+        )
+
+
 class DeformConv2d(nn.Module):
-    """Deformable convolution layer with its own offset branch; see :func:`deform_conv2d`.
+    """Deformable convolution whose offsets (and mask) are given; see :func:`deform_conv2d`.
+
+    A drop-in for ``torchvision.ops.DeformConv2d``: the same constructor, parameters
+    (``weight``, ``bias``, so state dicts load either way), initialisation and
+    ``forward(input, offset, mask=None)``; the offset groups are read from the offset's channels.
+    For the paper's layer, which computes its offsets itself, see :class:`DeformConv2dPack`.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: IntPair,
+        stride: IntPair = 1,
+        padding: IntPair = 0,
+        dilation: IntPair = 1,
+        groups: int = 1,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        _check_channels(in_channels, out_channels, groups, 1)
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = _pair(kernel_size, "kernel_size", 1)
+        self.stride = _pair(stride, "stride", 1)
+        self.padding = _pair(padding, "padding", 0)
+        self.dilation = _pair(dilation, "dilation", 1)
+        self.groups = groups
+        self.weight = nn.Parameter(
+            torch.empty(out_channels, in_channels // groups, *self.kernel_size)
+        )
+        self.bias = nn.Parameter(torch.empty(out_channels)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """The weight and bias as ``nn.Conv2d`` (and torchvision) initialise them."""
+        nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in = self.weight.shape[1] * self.kernel_size[0] * self.kernel_size[1]
+            bound = 1 / math.sqrt(fan_in)
+            nn.init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input: Tensor, offset: Tensor, mask: Tensor | None = None) -> Tensor:
+        """Eq. (2) with the given offsets Δp_n ``[B, 2·offset_groups·kh·kw, H_out, W_out]`` and
+        optional DCNv2 mask ``[B, offset_groups·kh·kw, H_out, W_out]``."""
+        return deform_conv2d(
+            input,
+            offset,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self.dilation,
+            mask,
+        )
+
+    def _defaults(self) -> dict[str, object]:
+        return {"stride": (1, 1), "padding": (0, 0), "dilation": (1, 1), "groups": 1}
+
+    def extra_repr(self) -> str:
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
+        for name, default in self._defaults().items():
+            value = getattr(self, name)
+            if value != default:
+                s += f", {name}={value}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
+
+
+class DeformConv2dPack(DeformConv2d):
+    """The paper's deformable convolution layer, with its own offset branch (mmcv's name).
 
     The offsets Δp_n come from a regular convolution over the same input with the same kernel
     size, stride, padding and dilation and ``2 · kernel_height · kernel_width · offset_groups``
-    output channels (Sec. 2.1, Fig. 2). That branch starts at zero weight and bias, as in the
-    paper, so at initialisation the layer is the plain convolution with the same weights.
+    output channels (Sec. 2.1, Fig. 2). That branch, ``conv_offset``, starts at zero weight and
+    bias, as in the paper, so at initialisation the layer is the plain convolution with the same
+    weights. ``forward(input)`` takes no offsets; :meth:`forward_with_offset` also returns them.
     """
 
     def __init__(
@@ -302,37 +418,11 @@ class DeformConv2d(nn.Module):
         bias: bool = True,
         offset_groups: int = 1,
     ) -> None:
-        super().__init__()
-        for value, name in (
-            (in_channels, "in_channels"),
-            (out_channels, "out_channels"),
-            (groups, "groups"),
-            (offset_groups, "offset_groups"),
-        ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if in_channels % groups:
-            raise ValueError(f"in_channels ({in_channels}) must be divisible by groups ({groups})")
-        if out_channels % groups:
-            raise ValueError(
-                f"out_channels ({out_channels}) must be divisible by groups ({groups})"
-            )
-        if in_channels % offset_groups:
-            raise ValueError(
-                f"in_channels ({in_channels}) must be divisible by offset_groups ({offset_groups})"
-            )
-        self.in_channels = in_channels
-        self.out_channels = out_channels
-        self.kernel_size = _pair(kernel_size, "kernel_size", 1)
-        self.stride = _pair(stride, "stride", 1)
-        self.padding = _pair(padding, "padding", 0)
-        self.dilation = _pair(dilation, "dilation", 1)
-        self.groups = groups
-        self.offset_groups = offset_groups
-        self.weight = nn.Parameter(
-            torch.empty(out_channels, in_channels // groups, *self.kernel_size)
+        _check_channels(in_channels, out_channels, groups, offset_groups)
+        super().__init__(
+            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias
         )
-        self.bias = nn.Parameter(torch.empty(out_channels)) if bias else None
+        self.offset_groups = offset_groups
         self.conv_offset = nn.Conv2d(
             in_channels,
             2 * offset_groups * self.kernel_size[0] * self.kernel_size[1],
@@ -341,19 +431,10 @@ class DeformConv2d(nn.Module):
             padding=self.padding,
             dilation=self.dilation,
         )
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        """The weight as ``nn.Conv2d`` initialises it; the offset branch at zero."""
-        nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.weight.shape[1] * self.kernel_size[0] * self.kernel_size[1]
-            bound = 1 / math.sqrt(fan_in)
-            nn.init.uniform_(self.bias, -bound, bound)
         nn.init.zeros_(self.conv_offset.weight)
         nn.init.zeros_(self.conv_offset.bias)
 
-    def forward(self, input: Tensor) -> Tensor:
+    def forward(self, input: Tensor) -> Tensor:  # type: ignore[override]
         return self.forward_with_offset(input)[0]
 
     def forward_with_offset(self, input: Tensor) -> tuple[Tensor, Tensor]:
@@ -364,11 +445,8 @@ class DeformConv2d(nn.Module):
         """
         offset = self.conv_offset(input)
         if offset.numel() and not _all_finite(offset):
-            raise ValueError(self._non_finite_offset_cause(input))
-        out = deform_conv2d(
-            input, offset, self.weight, self.bias, self.stride, self.padding, self.dilation
-        )
-        return out, offset
+            raise DeformConvValueError(self._non_finite_offset_cause(input))
+        return super().forward(input, offset), offset
 
     def _non_finite_offset_cause(self, input: Tensor) -> str:
         """Why ``conv_offset(input)`` holds NaN or infinity, in words (checked in that order)."""
@@ -387,19 +465,5 @@ class DeformConv2d(nn.Module):
             "input and its parameters are; scale the input or the branch's weights down"
         )
 
-    def extra_repr(self) -> str:
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
-        defaults = {
-            "stride": (1, 1),
-            "padding": (0, 0),
-            "dilation": (1, 1),
-            "groups": 1,
-            "offset_groups": 1,
-        }
-        for name, default in defaults.items():
-            value = getattr(self, name)
-            if value != default:
-                s += f", {name}={value}"
-        if self.bias is None:
-            s += ", bias=False"
-        return s
+    def _defaults(self) -> dict[str, object]:
+        return {**super()._defaults(), "offset_groups": 1}

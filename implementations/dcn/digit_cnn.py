@@ -5,7 +5,7 @@ The paper replaces the last 1, 2, 3 and 6 3×3 convolutions of ResNet-101 by def
 linear classifier on the flattened last feature map (a global average pooling head left the
 plain network near 50% on the transformed digits, a handicap that would flatter the deformable
 variants, whose offsets widen the receptive field); ``n_deformable`` of its last layers are
-:class:`~implementations.dcn.deform_conv.DeformConv2d` with zero-initialised offsets. The offset
+:class:`~implementations.dcn.deform_conv.DeformConv2dPack` with zero-initialised offsets. The offset
 layers learn at the same rate as the others (the paper's β = 1 for convolutions).
 """
 
@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from implementations.dcn.deform_conv import DeformConv2d
+from implementations.dcn.deform_conv import DeformConv2dPack
 from implementations.dcn.effective_dilation import effective_dilation
 
 #: (in_channels, out_channels, stride) of the four conv layers
@@ -37,7 +37,7 @@ class DigitCNN(nn.Module):
         self.norms = nn.ModuleList()
         for i, (cin, cout, stride) in enumerate(LAYERS):
             deformable = i >= len(LAYERS) - n_deformable
-            conv_cls = DeformConv2d if deformable else nn.Conv2d
+            conv_cls = DeformConv2dPack if deformable else nn.Conv2d
             self.convs.append(conv_cls(cin, cout, 3, stride=stride, padding=1, bias=False))
             self.norms.append(nn.BatchNorm2d(cout))
         if input_size % 4:
@@ -53,7 +53,7 @@ class DigitCNN(nn.Module):
         """Logits ``[B, classes]`` and the last layer's offsets (None when it is regular)."""
         offset = None
         for conv, norm in zip(self.convs, self.norms, strict=True):
-            if isinstance(conv, DeformConv2d):
+            if isinstance(conv, DeformConv2dPack):
                 x, offset = conv.forward_with_offset(x)
             else:
                 x = conv(x)

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from implementations.dcn.bilinear import bilinear_interpolate, bilinear_weights
-from implementations.dcn.deform_conv import DeformConv2d, deform_conv2d
+from implementations.dcn.deform_conv import DeformConv2dPack, deform_conv2d
 from implementations.dcn.deform_roi_pool import (
     DeformPSRoIPool,
     DeformRoIPool,
@@ -195,14 +195,18 @@ def deformable_sampling(gen: torch.Generator) -> float:
 
 
 def gradients(gen: torch.Generator, entries: int = 12) -> float:
-    """Random small convolutions (kernel ≤ 2, maps ≤ 5), masks or none, offsets off integers.
+    """Random small convolutions (kernel ≤ 2, maps ≤ 5), masks or none, offsets of every kind.
 
-    dcn.eq2.gradients: autograd against central differences of Σ out·g for ``entries`` random
-    elements of input, offset, weight, bias and mask (the property test
-    ``test_dcn_eq2_gradcheck`` also runs the full ``gradcheck``).
+    dcn.eq2.gradients: autograd against the difference quotient from the right,
+    (L(t + ε) − L(t)) / ε with L = Σ out·g, for ``entries`` random elements of input, offset,
+    weight, bias and mask. The offsets are zero, whole, mixed or normal
+    (:data:`~implementations.dcn.instances.OFFSET_KINDS`): L is piecewise linear in each offset
+    with kinks at whole pixels, so the quotient is the one-sided derivative from the right there
+    and the derivative elsewhere (the property test ``test_dcn_eq2_gradcheck`` also runs the
+    full ``gradcheck``, with central differences, at positions off the kinks).
     """
     config = random_conv_config(gen, max_size=5, max_kernel=2)
-    t = config.tensors(gen, away_from_integers=True)
+    t = config.tensors(gen, offsets=choice(gen, ("zero", "whole", "mixed", "normal")))
     names = ["input", "offset", "weight", "bias"] + (["mask"] if coin(gen) else [])
     h_out, w_out = config.out_size
     grad_out = torch.randn(
@@ -215,35 +219,34 @@ def gradients(gen: torch.Generator, entries: int = 12) -> float:
     inputs = {k: t[k].clone().requires_grad_() for k in names}
     loss(inputs).backward()
     worst, eps = 0.0, 1e-6
+    base = float(loss({k: v.detach() for k, v in inputs.items()}))
     for name, tensor in inputs.items():
         assert tensor.grad is not None
         flat = tensor.detach().flatten()
         for i in torch.randperm(flat.numel(), generator=gen)[:entries].tolist():
             args = {k: v.detach() for k, v in inputs.items()}
-            plus, minus = flat.clone(), flat.clone()
+            plus = flat.clone()
             plus[i] += eps
-            minus[i] -= eps
             args[name] = plus.view_as(tensor)
-            up = loss(args)
-            args[name] = minus.view_as(tensor)
-            numeric = float(up - loss(args)) / (2 * eps)
+            numeric = (float(loss(args)) - base) / eps
             worst = max(worst, abs(numeric - float(tensor.grad.flatten()[i])))
     return worst
 
 
 def torchvision_peer(gen: torch.Generator, dtype: torch.dtype = torch.float32) -> float:
-    """Random convolutions (maps ≤ 10) in float32, masks or none, offsets off integers.
+    """Random convolutions (maps ≤ 13) in float32, masks or none, offsets of every kind.
 
     dcn.eq2.torchvision-peer: the largest relative difference to
     ``torchvision.ops.deform_conv2d`` in the output and in the gradients for input, offset,
-    weight, bias and mask. Offsets keep their fractional parts in [0.1, 0.9] and reach up to 3
-    pixels past every border: at integral positions the two pick different one-sided
-    derivatives. ``dtype`` float64 gives the float64 comparison of the property tests.
+    weight, bias and mask. The offsets are zero, whole (every sample on a pixel), mixed or
+    normal (:data:`~implementations.dcn.instances.OFFSET_KINDS`), reaching past every border;
+    at whole pixels both take the offset gradient from the right. ``dtype`` float64 gives the
+    float64 comparison of the property tests.
     """
     from torchvision.ops import deform_conv2d as peer
 
-    config = random_conv_config(gen, max_size=10)
-    t = config.tensors(gen, dtype, away_from_integers=True)
+    config = random_conv_config(gen, max_size=13)
+    t = config.tensors(gen, dtype, offsets=choice(gen, ("zero", "whole", "mixed", "normal")))
     names = ["input", "offset", "weight", "bias"] + (["mask"] if coin(gen) else [])
     h_out, w_out = config.out_size
     grad = torch.randn(config.batch, config.out_channels, h_out, w_out, generator=gen, dtype=dtype)
@@ -257,7 +260,7 @@ def torchvision_peer(gen: torch.Generator, dtype: torch.dtype = torch.float32) -
 
 
 def zero_init_module(gen: torch.Generator) -> float:
-    """New DeformConv2d layers of random configurations, their weights seeded from the instance.
+    """New DeformConv2dPack layers of random configurations, weights seeded from the instance.
 
     dcn.sec2.zero-init-module: the largest of |layer(x) − F.conv2d(x) with the layer's weights|
     and of the offset branch's parameters (zero at the start); infinite when the offset branch
@@ -267,7 +270,7 @@ def zero_init_module(gen: torch.Generator) -> float:
     x = config.tensors(gen)["input"]
     with torch.random.fork_rng(devices=[]):  # the layer's initialisation leaves no trace
         torch.manual_seed(randint(gen, 0, 2**31 - 1))
-        layer = DeformConv2d(
+        layer = DeformConv2dPack(
             config.channels,
             config.out_channels,
             config.kernel,

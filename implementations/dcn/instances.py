@@ -19,6 +19,8 @@ from torch import Tensor
 
 F64 = torch.float64
 T = TypeVar("T")
+#: how :meth:`ConvConfig.tensors` draws offsets
+OFFSET_KINDS = ("normal", "zero", "whole", "mixed", "fractional")
 
 
 def randint(gen: torch.Generator, low: int, high: int) -> int:
@@ -75,21 +77,32 @@ class ConvConfig:
         gen: torch.Generator,
         dtype: torch.dtype = F64,
         offset_scale: float = 2.0,
-        away_from_integers: bool = False,
+        offsets: str = "normal",
     ) -> dict[str, Tensor]:
         """input, weight, bias, offset and mask, drawn from ``gen``.
 
-        Offsets are N(0, offset_scale²); ``away_from_integers`` draws them instead as an integer
-        in −3 … 2 plus a fraction in [0.1, 0.9], so that no sample falls on an integral
-        position, where bilinear sampling has no derivative.
+        ``offsets`` (one of :data:`OFFSET_KINDS`): ``normal`` N(0, offset_scale²); ``zero``;
+        ``whole`` those rounded to whole pixels, so that every sample lands on a pixel, where
+        Eq. (3) has its kinks; ``mixed`` each of them rounded or not at random; ``fractional`` an
+        integer in −3 … 2 plus a fraction in [0.1, 0.9], so that no sample is within 0.1 pixel of
+        a kink (for central differences, which need a differentiable point).
         """
         h_out, w_out = self.out_size
         off_shape = (self.batch, 2 * self.offset_groups * self.n_kernel, h_out, w_out)
-        if away_from_integers:
+        if offsets == "fractional":
             whole = torch.randint(-3, 3, off_shape, generator=gen).to(dtype)
             offset = whole + 0.1 + 0.8 * torch.rand(off_shape, generator=gen, dtype=dtype)
-        else:
+        elif offsets == "zero":
+            offset = torch.zeros(off_shape, dtype=dtype)
+        elif offsets in ("normal", "whole", "mixed"):
             offset = offset_scale * torch.randn(off_shape, generator=gen, dtype=dtype)
+            if offsets == "whole":
+                offset = offset.round()
+            elif offsets == "mixed":
+                rounded = torch.rand(off_shape, generator=gen) < 0.5
+                offset = torch.where(rounded, offset.round(), offset)
+        else:
+            raise ValueError(f"offsets must be one of {OFFSET_KINDS}, got {offsets!r}")
         mask_shape = (self.batch, self.offset_groups * self.n_kernel, h_out, w_out)
         return {
             "input": torch.randn(self.batch, self.channels, *self.size, generator=gen, dtype=dtype),

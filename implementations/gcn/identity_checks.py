@@ -44,10 +44,24 @@ def random_graph(
 
 
 def spectrum(gen: torch.Generator) -> float:
+    """Random graphs of 2–14 nodes, edge probability 0.05–0.9, isolated nodes allowed.
+
+    gcn.eq8.spectrum: the paper's statement before Eq. (8), I_N + D^-1/2 A D^-1/2 has
+    eigenvalues in [0, 2] (A without self-loops, an isolated node's row zero as in the authors'
+    code). Returns the largest of its asymmetry and how far an eigenvalue lies outside [0, 2].
+    """
+    adj = random_graph(gen)
+    op = np.eye(adj.shape[0]) + normalized_adjacency(adj, np.float64).toarray()
+    eig = np.linalg.eigvalsh(op)
+    return float(max(np.abs(op - op.T).max(), -eig.min(), eig.max() - 2.0, 0.0))
+
+
+def renormalized_spectrum(gen: torch.Generator) -> float:
     """Random graphs of 2–14 nodes, edge probability 0.05–0.9, some self-loops.
 
-    gcn.eq8.spectrum: Â = D̃^-1/2 (A + I) D̃^-1/2 is symmetric, its eigenvalues lie in (−1, 1],
-    the largest is 1, with eigenvector D̃^{1/2}·1 (on every connected component). Returns the
+    gcn.eq8.renormalized-spectrum (derived, not stated in the paper): Â = D̃^-1/2 (A + I) D̃^-1/2
+    is symmetric, its eigenvalues lie in (−1, 1], the largest is 1, with eigenvector D̃^{1/2}·1
+    (on every connected component). Returns the
     largest of |Â − Âᵀ|, |λ_max − 1| and |Â v − v| for v = D̃^{1/2}·1; an eigenvalue at or
     below −1 (within 1e-9: the interval is open there) is an infinite deviation.
     """

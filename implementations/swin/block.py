@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from implementations.swin.shifted_window import shift_attention_mask, shifted_window_attention
+from implementations.swin.shifted_window import (
+    shift_attention_mask,
+    shifted_window_attention,
+    window_and_shift,
+)
 from implementations.swin.window_attention import WindowAttention
+from implementations.swin.window_partition import Size2
 
 
 class Mlp(nn.Module):
@@ -54,14 +59,17 @@ class SwinTransformerBlock(nn.Module):
 
     SW-MSA is computed by cyclic shift and masking (:func:`shifted_window_attention`); the mask
     depends only on the resolution and is built once. As in the authors' code, a map no larger
-    than the window is attended as one window, without shift (the window shrinks to the map).
+    than the window is attended as one window, without shift (the window shrinks to the map);
+    as in timm this is decided per axis, so a map narrower than M in one direction gets windows
+    ``(M_h, M_w)`` and a shift along the other axis only. A map not divisible by the window is
+    zero-padded inside the attention (timm's rule; the paper's maps always divide).
 
     Args:
         dim: C.
-        input_resolution: (H, W) of the token map this block sees; divisible by the window.
-        num_heads: heads; ``dim`` must be divisible by it.
-        window_size: M.
-        shift_size: s, 0 for W-MSA, in ``[0, M)``.
+        input_resolution: (H, W) of the token map this block sees.
+        num_heads: heads.
+        window_size: M, or the pair (M_h, M_w).
+        shift_size: s, 0 for W-MSA, in ``[0, M)`` (or one per axis).
         mlp_ratio: hidden width of the MLP over C.
         qkv_bias: learn biases for Q, K, V.
         proj_drop: dropout after the attention and MLP projections.
@@ -69,6 +77,7 @@ class SwinTransformerBlock(nn.Module):
         drop_path: stochastic depth probability of both residual branches.
         norm_layer: normalisation (LayerNorm in the paper).
         relative_position_bias: use the bias B of Eq. (4).
+        head_dim: channels per head (⌊dim / num_heads⌋ by default, as timm).
     """
 
     def __init__(
@@ -76,8 +85,8 @@ class SwinTransformerBlock(nn.Module):
         dim: int,
         input_resolution: tuple[int, int],
         num_heads: int,
-        window_size: int = 7,
-        shift_size: int = 0,
+        window_size: Size2 = 7,
+        shift_size: Size2 = 0,
         mlp_ratio: float = 4.0,
         qkv_bias: bool = True,
         proj_drop: float = 0.0,
@@ -85,43 +94,40 @@ class SwinTransformerBlock(nn.Module):
         drop_path: float = 0.0,
         norm_layer: type[nn.Module] = nn.LayerNorm,
         relative_position_bias: bool = True,
+        head_dim: int | None = None,
     ) -> None:
         super().__init__()
         h, w = input_resolution
         if min(h, w) < 1:
             raise ValueError(f"input_resolution must be positive, got {h}x{w}")
-        if window_size < 1:
-            raise ValueError(f"window_size must be a positive integer, got {window_size}")
-        if not 0 <= shift_size < window_size:
-            raise ValueError(
-                f"shift_size must be in [0, window_size={window_size}), got {shift_size}"
-            )
-        if min(h, w) <= window_size:
-            window_size, shift_size = min(h, w), 0
-        if h % window_size or w % window_size:
-            raise ValueError(
-                f"input resolution {h}x{w} must be divisible by window_size {window_size}"
-            )
+        target, target_shift = window_and_shift(window_size, shift_size)
+        # per axis: a map no larger than the window is one window there, without shift
+        window = tuple(min(r, m) for r, m in zip((h, w), target, strict=True))
+        shift = tuple(
+            0 if r <= m else s for r, m, s in zip((h, w), window, target_shift, strict=True)
+        )
         self.dim = dim
         self.input_resolution = (h, w)
-        self.window_size = window_size
-        self.shift_size = shift_size
+        self.window_size: tuple[int, int] = window  # type: ignore[assignment]
+        self.shift_size: tuple[int, int] = shift  # type: ignore[assignment]
         self.norm1 = norm_layer(dim)
         self.attn = WindowAttention(
             dim,
             num_heads,
-            window_size,
+            window,
             qkv_bias=qkv_bias,
             attn_drop=attn_drop,
             proj_drop=proj_drop,
             relative_position_bias=relative_position_bias,
+            head_dim=head_dim,
         )
         self.drop_path1 = DropPath(drop_path) if drop_path > 0 else nn.Identity()
         self.norm2 = norm_layer(dim)
         self.mlp = Mlp(dim, int(dim * mlp_ratio), proj_drop)
         self.drop_path2 = DropPath(drop_path) if drop_path > 0 else nn.Identity()
+        padded = (h + -h % window[0], w + -w % window[1])  # the map the windows tile
         self.register_buffer(
-            "attn_mask", shift_attention_mask(h, w, window_size, shift_size), persistent=False
+            "attn_mask", shift_attention_mask(*padded, window, shift), persistent=False
         )
 
     def extra_repr(self) -> str:

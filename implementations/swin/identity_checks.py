@@ -63,7 +63,7 @@ def per_window_attention(x: Tensor, attn: WindowAttention, shift: int) -> Tensor
     here from the coordinates themselves (not from :func:`relative_position_index`).
     """
     b, h, w, c = x.shape
-    m, heads = attn.window_size, attn.num_heads
+    (m, _), heads = attn.window_size, attn.num_heads  # square windows (M, M) here
     d = c // heads
     table = attn.relative_position_bias_table  # ((2M − 1)², heads)
     out = torch.zeros_like(x)
@@ -108,7 +108,7 @@ def mask_isolation(gen: torch.Generator) -> float:
     unchanged would prove nothing: it returns infinity.
     """
     x, attn, shift = _random_layout(gen, min_shift=1)
-    m = attn.window_size
+    m, _ = attn.window_size  # square
     rows = sub_window_cuts(x.shape[1], m, shift)
     cols = sub_window_cuts(x.shape[2], m, shift)
     (r0, r1), (c0, c1) = rows[_draw(gen, 0, len(rows) - 1)], cols[_draw(gen, 0, len(cols) - 1)]

@@ -21,15 +21,23 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from implementations.swin.window_attention import WindowAttention
-from implementations.swin.window_partition import window_partition, window_reverse
+from implementations.swin.window_partition import Size2, to_pair, window_partition, window_reverse
 
 
-def _check_shift(height: int, width: int, window_size: int, shift_size: int) -> None:
-    if window_size < 1:
-        raise ValueError(f"window_size must be a positive integer, got {window_size}")
-    if not 0 <= shift_size < window_size:
+def window_and_shift(
+    window_size: Size2, shift_size: Size2
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The window and the shift as pairs (an int means both axes), each shift in ``[0, M)``
+    along its axis; ``ValueError`` otherwise."""
+    m = to_pair(window_size)
+    s = (shift_size, shift_size) if isinstance(shift_size, int) else tuple(shift_size)
+    if len(s) != 2 or not all(0 <= si < mi for si, mi in zip(s, m, strict=True)):
         raise ValueError(f"shift_size must be in [0, window_size={window_size}), got {shift_size}")
-    if height % window_size or width % window_size:
+    return m, s  # type: ignore[return-value]
+
+
+def _check_divisible(height: int, width: int, m: tuple[int, int], window_size: Size2) -> None:
+    if height % m[0] or width % m[1]:
         raise ValueError(
             f"the feature map {height}x{width} must be divisible by window_size {window_size}"
         )
@@ -38,8 +46,8 @@ def _check_shift(height: int, width: int, window_size: int, shift_size: int) -> 
 def shift_attention_mask(
     height: int,
     width: int,
-    window_size: int,
-    shift_size: int,
+    window_size: Size2,
+    shift_size: Size2,
     device: torch.device | str | None = None,
     dtype: torch.dtype = torch.float32,
 ) -> Tensor | None:
@@ -48,32 +56,34 @@ def shift_attention_mask(
     After rolling the map by ``(−s, −s)`` each axis holds three regions that were not adjacent
     before the roll: ``[0, H − M)``, ``[H − M, H − s)`` and ``[H − s, H)`` (the last one wrapped
     around from the top/left). Their products label 9 regions; a query and a key may attend
-    each other only when they carry the same label.
+    each other only when they carry the same label. For a map padded to a multiple of the
+    window (see :func:`shifted_window_attention`) ``height`` and ``width`` are the padded sizes,
+    as in timm. Window and shift may be pairs (per axis).
 
     Returns:
         Tensor[nW, M², M²] with 0 where attention is allowed and −inf where it is not, or None
-        when ``shift_size`` is 0 (nothing to mask). The authors' code and timm write −100
+        when the shift is 0 (nothing to mask). The authors' code and timm write −100
         instead of −inf; the two agree to float precision unless unmasked logits spread over
         more than ~80.
     """
-    _check_shift(height, width, window_size, shift_size)
-    if shift_size == 0:
+    (mh, mw), (sh, sw) = window_and_shift(window_size, shift_size)
+    _check_divisible(height, width, (mh, mw), window_size)
+    if sh == 0 and sw == 0:
         return None
-    m, s = window_size, shift_size
     labels = torch.zeros(1, height, width, 1, device=device)
-    bounds_h = ((0, height - m), (height - m, height - s), (height - s, height))
-    bounds_w = ((0, width - m), (width - m, width - s), (width - s, width))
+    bounds_h = ((0, height - mh), (height - mh, height - sh), (height - sh, height))
+    bounds_w = ((0, width - mw), (width - mw, width - sw), (width - sw, width))
     for i, (h0, h1) in enumerate(bounds_h):
         for j, (w0, w1) in enumerate(bounds_w):
             labels[:, h0:h1, w0:w1, :] = 3 * i + j
-    windows = window_partition(labels, m).view(-1, m * m)  # (nW, M²)
+    windows = window_partition(labels, (mh, mw)).view(-1, mh * mw)  # (nW, M²)
     differ = windows[:, :, None] != windows[:, None, :]  # (nW, M², M²)
     mask = torch.zeros(differ.shape, device=device, dtype=dtype)
     return mask.masked_fill_(differ, float("-inf"))
 
 
 def shifted_window_attention(
-    x: Tensor, attn: WindowAttention, shift_size: int, mask: Tensor | None = None
+    x: Tensor, attn: WindowAttention, shift_size: Size2, mask: Tensor | None = None
 ) -> Tensor:
     """(S)W-MSA by cyclic shift and masking: the efficient batch computation of Sec. 3.2.
 
@@ -81,11 +91,16 @@ def shifted_window_attention(
     with ``mask`` (from :func:`shift_attention_mask`, built here when not given), put back
     together and rolled by ``(s, s)``. With ``shift_size = 0`` this is W-MSA.
 
+    A map not divisible by the window is handled as timm does (the paper's maps always are):
+    after the roll it is zero-padded at the bottom and right to a multiple of the window, the
+    padded tokens take part in attention as keys (only the shift mask applies), and the output
+    is cropped back before the reverse roll.
+
     Args:
-        x (Tensor[B, H, W, C]): feature map, H and W divisible by ``attn.window_size``.
-        attn: the attention applied inside each window.
-        shift_size: s, in ``[0, M)``.
-        mask (Tensor[nW, M², M²], optional): precomputed mask for this H, W, M and s.
+        x (Tensor[B, H, W, C]): feature map.
+        attn: the attention applied inside each window (``attn.window_size`` = (M_h, M_w)).
+        shift_size: s, in ``[0, M)``, or one per axis.
+        mask (Tensor[nW, M², M²], optional): precomputed mask for the padded H, W, M and s.
 
     Returns:
         Tensor[B, H, W, C]
@@ -93,17 +108,20 @@ def shifted_window_attention(
     if x.ndim != 4:
         raise ValueError(f"x must have shape (B, H, W, C), got rank {x.ndim}")
     _, h, w, c = x.shape
-    m = attn.window_size
-    _check_shift(h, w, m, shift_size)
-    if shift_size:
-        x = torch.roll(x, shifts=(-shift_size, -shift_size), dims=(1, 2))
-        if mask is None:
-            mask = shift_attention_mask(h, w, m, shift_size, x.device, x.dtype)
-    windows = window_partition(x, m).view(-1, m * m, c)  # (B·nW, M², C)
-    windows = attn(windows, mask=mask if shift_size else None)
-    x = window_reverse(windows.view(-1, m, m, c), m, h, w)  # (B, H, W, C)
-    if shift_size:
-        x = torch.roll(x, shifts=(shift_size, shift_size), dims=(1, 2))
+    (mh, mw), (sh, sw) = window_and_shift(attn.window_size, shift_size)
+    shifted = sh > 0 or sw > 0
+    if shifted:
+        x = torch.roll(x, shifts=(-sh, -sw), dims=(1, 2))
+    pad_h, pad_w = -h % mh, -w % mw
+    x = F.pad(x, (0, 0, 0, pad_w, 0, pad_h))  # (B, Hp, Wp, C)
+    hp, wp = h + pad_h, w + pad_w
+    if shifted and mask is None:
+        mask = shift_attention_mask(hp, wp, (mh, mw), (sh, sw), x.device, x.dtype)
+    windows = window_partition(x, (mh, mw)).view(-1, mh * mw, c)  # (B·nW, M², C)
+    windows = attn(windows, mask=mask if shifted else None)
+    x = window_reverse(windows.view(-1, mh, mw, c), (mh, mw), hp, wp)[:, :h, :w]  # (B, H, W, C)
+    if shifted:
+        x = torch.roll(x, shifts=(sh, sw), dims=(1, 2))
     return x
 
 
@@ -127,8 +145,13 @@ def padded_shifted_window_attention(x: Tensor, attn: WindowAttention, shift_size
     if x.ndim != 4:
         raise ValueError(f"x must have shape (B, H, W, C), got rank {x.ndim}")
     _, h, w, c = x.shape
-    m = attn.window_size
-    _check_shift(h, w, m, shift_size)
+    (m, m_w), _ = window_and_shift(attn.window_size, shift_size)
+    if m != m_w or not isinstance(shift_size, int):
+        raise ValueError(
+            f"the padding baseline takes square windows and one shift, got {attn.window_size} "
+            f"and {shift_size}"
+        )
+    _check_divisible(h, w, (m, m), m)
     if shift_size == 0:
         return shifted_window_attention(x, attn, 0)
     before, after = m - shift_size, shift_size

@@ -22,16 +22,19 @@ def sliding_window_attention(x: Tensor, attn: WindowAttention) -> Tensor:
 
     Args:
         x (Tensor[B, H, W, C]): feature map.
-        attn: supplies the projections and the bias table; ``attn.window_size`` must be odd.
+        attn: supplies the projections and the bias table; ``attn.window_size`` must be
+            square and odd.
 
     Returns:
         Tensor[B, H, W, C]
     """
     if x.ndim != 4:
         raise ValueError(f"x must have shape (B, H, W, C), got rank {x.ndim}")
-    m = attn.window_size
-    if m % 2 == 0:
-        raise ValueError(f"a centred sliding window needs an odd window_size, got {m}")
+    m, m_w = attn.window_size
+    if m % 2 == 0 or m != m_w:
+        raise ValueError(
+            f"a centred sliding window needs a square, odd window_size, got {attn.window_size}"
+        )
     b, h, w, c = x.shape
     heads, r = attn.num_heads, m // 2
     d = c // heads

@@ -16,6 +16,7 @@ from torch import Tensor, nn
 
 from implementations.swin.block import SwinTransformerBlock
 from implementations.swin.patch_merging import PatchMerging
+from implementations.swin.window_partition import Size2, to_pair
 
 #: Architecture hyper-parameters of Sec. 3.3 (Swin-T/S/B, window 7, patch 4, 224²) and the small
 #: configuration of our CPU experiments (digits padded to 32², patch 4, window 2: 8 × 8 and 4 × 4
@@ -63,7 +64,7 @@ class SwinTransformerStage(nn.Module):
         input_resolution: tuple[int, int],
         depth: int,
         num_heads: int,
-        window_size: int,
+        window_size: Size2,
         downsample: bool,
         shifted_windows: bool = True,
         drop_path: Sequence[float] = (),
@@ -72,12 +73,12 @@ class SwinTransformerStage(nn.Module):
         super().__init__()
         if downsample:
             self.downsample: nn.Module = PatchMerging(dim, out_dim)
-            resolution = (input_resolution[0] // 2, input_resolution[1] // 2)
+            resolution = ((input_resolution[0] + 1) // 2, (input_resolution[1] + 1) // 2)
         else:
             self.downsample = nn.Identity()
             resolution = input_resolution
         self.output_resolution = resolution
-        shift = window_size // 2 if shifted_windows else 0
+        shift = tuple(m // 2 for m in to_pair(window_size)) if shifted_windows else 0
         self.blocks = nn.Sequential(
             *[
                 SwinTransformerBlock(
@@ -104,15 +105,23 @@ class SwinTransformer(nn.Module):
     average pooling of the last stage, LayerNorm, linear classifier. Arguments are timm's names
     and defaults; the last three are the Table 4 switches.
 
+    Every configuration of these arguments that timm's ``SwinTransformer`` accepts is accepted,
+    with timm's semantics where the paper says nothing: a non-square ``img_size``; an image side
+    not divisible by the patch (the conv drops the remainder); stage maps not divisible by the
+    window (zero-padded inside the attention) or odd before patch merging (zero-padded there);
+    per-axis or per-stage windows; heads that do not divide the width (⌊C / h⌋ channels each).
+
     Args:
-        img_size: square input size; divisible by ``patch_size · 2^(stages − 1)``.
+        img_size: input size, an int (square) or (H, W); at least ``patch_size`` each.
         patch_size: patch side (4 in the paper).
         in_chans: input channels.
         num_classes: classes of the linear head.
         embed_dim: C of the first stage.
         depths: blocks per stage.
-        num_heads: heads per stage; stage i has ``embed_dim · 2^i`` channels, divisible by it.
-        window_size: M (7 in the paper); a stage map no larger than M is one window.
+        num_heads: heads per stage; stage i has ``embed_dim · 2^i`` channels.
+        window_size: M (7 in the paper), an (M_h, M_w) pair, or one of those per stage; a stage
+            map no larger than M along an axis is one window along it, without shift.
+        head_dim: channels per head (⌊C / heads⌋ by default).
         mlp_ratio: MLP hidden width over C.
         qkv_bias: learn biases for Q, K, V.
         drop_rate: dropout before the classifier.
@@ -124,20 +133,22 @@ class SwinTransformer(nn.Module):
         relative_position_bias: use the relative position bias of Eq. (4).
 
     Raises:
-        ValueError: a size that is not a positive int (``num_classes``: not >= 0), or sizes that
-            do not divide as stated above; named with the constraint, before any layer is built.
+        ValueError: a size that is not a positive int or pair (``num_classes``: not >= 0), an
+            image smaller than a patch, more heads than channels, or per-stage lists of the
+            wrong length; named with the constraint, before any layer is built.
     """
 
     def __init__(
         self,
-        img_size: int = 224,
+        img_size: Size2 = 224,
         patch_size: int = 4,
         in_chans: int = 3,
         num_classes: int = 1000,
         embed_dim: int = 96,
         depths: Sequence[int] = (2, 2, 6, 2),
         num_heads: Sequence[int] = (3, 6, 12, 24),
-        window_size: int = 7,
+        window_size: Size2 | Sequence[Size2] = 7,
+        head_dim: int | None = None,
         mlp_ratio: float = 4.0,
         qkv_bias: bool = True,
         drop_rate: float = 0.0,
@@ -149,12 +160,11 @@ class SwinTransformer(nn.Module):
         relative_position_bias: bool = True,
     ) -> None:
         super().__init__()
+        img_hw = to_pair(img_size, "img_size")
         for name, value in (
-            ("img_size", img_size),
             ("patch_size", patch_size),
             ("in_chans", in_chans),
             ("embed_dim", embed_dim),
-            ("window_size", window_size),
         ):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
@@ -170,32 +180,31 @@ class SwinTransformer(nn.Module):
         for name, values in (("depths", depths), ("num_heads", num_heads)):
             if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in values):
                 raise ValueError(f"{name} must be positive ints, one per stage, got {values!r}")
-        reduction = patch_size * 2 ** (len(depths) - 1)
-        if img_size % reduction:
-            raise ValueError(
-                f"img_size {img_size} must be divisible by patch_size · 2^(stages − 1) = "
-                f"{reduction}"
-            )
+        if min(img_hw) < patch_size:
+            raise ValueError(f"img_size {img_size} must be at least patch_size {patch_size}")
+        windows = stage_window_sizes(window_size, len(depths))
+        if head_dim is not None and (isinstance(head_dim, bool) or head_dim < 1):
+            raise ValueError(f"head_dim must be a positive int, got {head_dim!r}")
         dims = [embed_dim * 2**i for i in range(len(depths))]
         for i, (dim, heads) in enumerate(zip(dims, num_heads, strict=True)):
-            if dim % heads:
+            if head_dim is None and dim < heads:
                 raise ValueError(
-                    f"stage {i}: {dim} channels (embed_dim · 2^{i}) are not divisible by {heads} "
+                    f"stage {i}: {dim} channels (embed_dim · 2^{i}) are fewer than {heads} "
                     f"heads (num_heads[{i}])"
                 )
-        self.img_size = img_size
+        self.img_size = img_hw
         self.num_classes = num_classes
         self.num_features = dims[-1]
         self.patch_embed = PatchEmbed(patch_size, in_chans, embed_dim)
-        grid = img_size // patch_size
+        grid = (img_hw[0] // patch_size, img_hw[1] // patch_size)
         if absolute_pos_embed:
-            self.absolute_pos_embed = nn.Parameter(torch.zeros(1, grid, grid, embed_dim))
+            self.absolute_pos_embed = nn.Parameter(torch.zeros(1, *grid, embed_dim))
             nn.init.trunc_normal_(self.absolute_pos_embed, std=0.02)
         else:
             self.register_parameter("absolute_pos_embed", None)
         n_blocks = sum(depths)
         rates = [drop_path_rate * i / max(n_blocks - 1, 1) for i in range(n_blocks)]
-        stages, resolution, in_dim, start = [], (grid, grid), embed_dim, 0
+        stages, resolution, in_dim, start = [], grid, embed_dim, 0
         for i, depth in enumerate(depths):
             stage = SwinTransformerStage(
                 in_dim,
@@ -203,7 +212,7 @@ class SwinTransformer(nn.Module):
                 resolution,
                 depth,
                 num_heads[i],
-                window_size,
+                windows[i],
                 downsample=i > 0,
                 shifted_windows=shifted_windows,
                 drop_path=rates[start : start + depth],
@@ -212,6 +221,7 @@ class SwinTransformer(nn.Module):
                 proj_drop=proj_drop_rate,
                 attn_drop=attn_drop_rate,
                 relative_position_bias=relative_position_bias,
+                head_dim=head_dim,
             )
             stages.append(stage)
             resolution, in_dim, start = stage.output_resolution, dims[i], start + depth
@@ -222,13 +232,14 @@ class SwinTransformer(nn.Module):
         self.apply(_init_weights)
 
     def forward_features(self, x: Tensor) -> Tensor:
-        """Tensor[B, C_in, H, W] -> the normalised last-stage map Tensor[B, H/32, W/32, C_last]."""
+        """Tensor[B, C_in, H, W] -> the normalised last-stage map Tensor[B, h, w, C_last]
+        (h = ⌈⌊H/p⌋ / 2^(stages − 1)⌉, likewise w)."""
         if x.ndim != 4:
             raise ValueError(f"images must have shape (B, C, H, W), got rank {x.ndim}")
-        if x.shape[-2:] != (self.img_size, self.img_size):
+        if tuple(x.shape[-2:]) != self.img_size:
             raise ValueError(
                 f"images are {x.shape[-2]}x{x.shape[-1]}, the model was built for "
-                f"img_size={self.img_size}"
+                f"img_size={self.img_size[0]}x{self.img_size[1]}"
             )
         x = self.patch_embed(x)  # (B, H/p, W/p, C)
         if self.absolute_pos_embed is not None:
@@ -241,6 +252,25 @@ class SwinTransformer(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.forward_head(self.forward_features(x))
+
+
+def stage_window_sizes(
+    window_size: Size2 | Sequence[Size2], num_stages: int
+) -> list[tuple[int, int]]:
+    """One (M_h, M_w) per stage, read as timm reads ``window_size``: an int or a pair of ints
+    for every stage, else a sequence of ``num_stages`` ints or pairs."""
+    if isinstance(window_size, int) or (
+        isinstance(window_size, Sequence)
+        and len(window_size) == 2
+        and not isinstance(window_size[0], Sequence)
+    ):
+        return [to_pair(window_size)] * num_stages  # type: ignore[arg-type]
+    if not isinstance(window_size, Sequence) or len(window_size) != num_stages:
+        raise ValueError(
+            f"window_size must be an int, a pair, or one of those per stage ({num_stages}), "
+            f"got {window_size!r}"
+        )
+    return [to_pair(w) for w in window_size]
 
 
 def _init_weights(module: nn.Module) -> None:

@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from implementations.swin.relative_position import relative_position_index
+from implementations.swin.window_partition import Size2, to_pair
 
 
 class WindowAttention(nn.Module):
@@ -25,10 +26,14 @@ class WindowAttention(nn.Module):
     on ``hw / M²`` windows it is the W-MSA of Eq. (2). Computed with
     ``F.scaled_dot_product_attention``, bias and mask passed as its ``attn_mask``.
 
+    As in timm, the head width may be set (``head_dim``) and defaults to ⌊C / h⌋, so the
+    heads together span ``h · d`` channels (C when h divides C); a window may be ``(M_h, M_w)``.
+
     Args:
-        dim: C, channels of the tokens (divisible by ``num_heads``).
-        num_heads: heads h; d = C / h.
-        window_size: M.
+        dim: C, channels of the tokens.
+        num_heads: heads h.
+        window_size: M, or the pair (M_h, M_w).
+        head_dim: d, channels per head (⌊C / h⌋ by default).
         qkv_bias: learn a bias for the Q, K, V projections.
         attn_drop: dropout on the attention weights (training only).
         proj_drop: dropout on the output projection.
@@ -39,25 +44,29 @@ class WindowAttention(nn.Module):
         self,
         dim: int,
         num_heads: int,
-        window_size: int = 7,
+        window_size: Size2 = 7,
         qkv_bias: bool = True,
         attn_drop: float = 0.0,
         proj_drop: float = 0.0,
         relative_position_bias: bool = True,
+        head_dim: int | None = None,
     ) -> None:
         super().__init__()
-        if num_heads < 1 or dim % num_heads:
-            raise ValueError(f"dim {dim} must be divisible by num_heads {num_heads}")
-        if window_size < 1:
-            raise ValueError(f"window_size must be a positive integer, got {window_size}")
+        if num_heads < 1 or (head_dim is None and dim < num_heads):
+            raise ValueError(f"num_heads must be in [1, dim={dim}], got {num_heads}")
+        if head_dim is not None and head_dim < 1:
+            raise ValueError(f"head_dim must be a positive integer, got {head_dim}")
         self.dim = dim
         self.num_heads = num_heads
-        self.window_size = window_size
-        self.window_area = window_size * window_size
+        self.head_dim = head_dim or dim // num_heads
+        self.attn_dim = self.head_dim * num_heads
+        self.window_size = to_pair(window_size)
+        mh, mw = self.window_size
+        self.window_area = mh * mw
         self.attn_drop = attn_drop
         if relative_position_bias:
             self.relative_position_bias_table = nn.Parameter(
-                torch.zeros((2 * window_size - 1) ** 2, num_heads)
+                torch.zeros((2 * mh - 1) * (2 * mw - 1), num_heads)
             )
             nn.init.trunc_normal_(self.relative_position_bias_table, std=0.02)
             self.register_buffer(
@@ -65,8 +74,8 @@ class WindowAttention(nn.Module):
             )
         else:
             self.register_parameter("relative_position_bias_table", None)
-        self.qkv = nn.Linear(dim, 3 * dim, bias=qkv_bias)
-        self.proj = nn.Linear(dim, dim)
+        self.qkv = nn.Linear(dim, 3 * self.attn_dim, bias=qkv_bias)
+        self.proj = nn.Linear(self.attn_dim, dim)
         self.proj_drop = nn.Dropout(proj_drop)
 
     def extra_repr(self) -> str:
@@ -101,7 +110,9 @@ class WindowAttention(nn.Module):
         if n != self.window_area:
             raise ValueError(f"x has {n} tokens per window, expected M² = {self.window_area}")
         h = self.num_heads
-        qkv = self.qkv(x).view(b_, n, 3, h, c // h).permute(2, 0, 3, 1, 4)  # (3, B·nW, h, N, d)
+        qkv = (
+            self.qkv(x).view(b_, n, 3, h, self.head_dim).permute(2, 0, 3, 1, 4)
+        )  # (3, B·nW, h, N, d)
         q, k, v = qkv.unbind(0)
         attn_mask = self.position_bias()
         if attn_mask is not None:
@@ -120,5 +131,5 @@ class WindowAttention(nn.Module):
             attn_mask = mask.expand(b_ // n_w, -1, mask.shape[1], -1, -1).reshape(b_, -1, n, n)
         drop = self.attn_drop if self.training else 0.0
         out = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, dropout_p=drop)
-        out = out.transpose(1, 2).reshape(b_, n, c)  # (B·nW, N, C)
+        out = out.transpose(1, 2).reshape(b_, n, self.attn_dim)  # (B·nW, N, h·d)
         return self.proj_drop(self.proj(out))

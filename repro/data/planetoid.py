@@ -17,6 +17,7 @@ train = the first 20 per class (``range(len(y))``), val = the next 500, test = t
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import pickle
@@ -214,4 +215,36 @@ def load(name: str, data_root: str | os.PathLike[str] | None = None) -> Planetoi
         train=np.arange(n_train, dtype=np.int64),
         val=np.arange(n_train, n_train + 500, dtype=np.int64),
         test=test_sorted,
+    )
+
+
+def random_split(data: Planetoid, seed: int) -> Planetoid:
+    """``data`` with a seeded random split of the same sizes as its standard one.
+
+    As many training nodes per class as the standard split has (20 per class in Cora, Citeseer
+    and Pubmed), then as many validation and test nodes (500 and 1000), drawn without
+    replacement from the other labelled nodes (Kipf & Welling's "random splits" row of Table 2).
+    Nodes without a label (Citeseer's 15 featureless ones) are never drawn.
+    """
+    rng = np.random.default_rng(seed)
+    labelled = np.flatnonzero(data.labels >= 0)
+    per_class = np.bincount(data.labels[data.train], minlength=data.num_classes)
+    train = []
+    for c, k in enumerate(per_class):
+        members = labelled[data.labels[labelled] == c]
+        if k > len(members):
+            raise ValueError(f"{data.name}: class {c} has {len(members)} labelled nodes, need {k}")
+        train.append(rng.choice(members, size=k, replace=False))
+    train_idx = np.sort(np.concatenate(train))
+    rest = rng.permutation(np.setdiff1d(labelled, train_idx))
+    n_val, n_test = len(data.val), len(data.test)
+    if n_val + n_test > len(rest):
+        raise ValueError(
+            f"{data.name}: {len(rest)} labelled nodes left, need {n_val} + {n_test} for val + test"
+        )
+    return dataclasses.replace(
+        data,
+        train=train_idx,
+        val=np.sort(rest[:n_val]),
+        test=np.sort(rest[n_val : n_val + n_test]),
     )

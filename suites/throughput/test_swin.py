@@ -122,13 +122,13 @@ def test_swin_t_forward_vs_timm(bench, benchmark, device) -> None:
     ours = swin_transformer(name)
     ours.load_state_dict(convert_timm_state_dict(peer.state_dict()), strict=True)
     ours, peer = ours.to(device).eval(), peer.to(device).eval()
-    size, chans = ours.img_size, ours.patch_embed.proj.in_channels
-    x = torch.randn(batch, chans, size, size, device=device)
+    (height, width), chans = ours.img_size, ours.patch_embed.proj.in_channels
+    x = torch.randn(batch, chans, height, width, device=device)
     with torch.inference_mode():
         bench(
             lambda: ours(x),
             n_samples=batch,
             peers={"timm": lambda: peer(x)},
-            shape=f"n{batch}-{chans}x{size}x{size}-{name}",
+            shape=f"n{batch}-{chans}x{height}x{width}-{name}",
             target_ratio_vs_timm=1.0,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import pickle
 import shutil
@@ -141,3 +142,47 @@ def _opened_files() -> Iterator[list[str]]:
         yield opened
     finally:
         _AUDIT.remove(opened)
+
+
+def _toy_planetoid(n: int = 60, classes: int = 3) -> planetoid.Planetoid:
+    import scipy.sparse as sp
+
+    labels = np.arange(n) % classes
+    labels[[5, 17]] = -1  # unlabelled, as Citeseer's featureless nodes
+    train = np.concatenate([np.flatnonzero(labels == c)[:2] for c in range(classes)])
+    rest = np.setdiff1d(np.flatnonzero(labels >= 0), train)
+    return planetoid.Planetoid(
+        name="toy",
+        features=sp.csr_matrix((n, 4), dtype=np.float32),
+        adj=sp.csr_matrix((n, n), dtype=np.float32),
+        labels=labels,
+        train=np.sort(train),
+        val=rest[:10],
+        test=rest[10:30],
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7])
+def test_random_split_keeps_the_standard_sizes(seed):
+    """gcn.table2.random-splits.*: per-class training counts, val and test sizes as the standard
+    split; disjoint; never an unlabelled node; the same split for the same seed."""
+    d = _toy_planetoid()
+    r = planetoid.random_split(d, seed)
+    assert np.bincount(d.labels[r.train]).tolist() == np.bincount(d.labels[d.train]).tolist()
+    assert (len(r.val), len(r.test)) == (len(d.val), len(d.test))
+    both = np.concatenate([r.train, r.val, r.test])
+    assert len(np.unique(both)) == len(both)
+    assert (d.labels[both] >= 0).all()
+    again = planetoid.random_split(d, seed)
+    assert all(np.array_equal(a, b) for a, b in zip(astuple(r), astuple(again), strict=True))
+    assert not np.array_equal(r.test, planetoid.random_split(d, seed + 100).test)
+
+
+def astuple(d: planetoid.Planetoid) -> tuple[np.ndarray, ...]:
+    return d.train, d.val, d.test
+
+
+def test_random_split_too_few_nodes_says_so():
+    d = dataclasses.replace(_toy_planetoid(), test=np.arange(45))
+    with pytest.raises(ValueError, match="52 labelled nodes left, need 10 \\+ 45"):
+        planetoid.random_split(d, 0)

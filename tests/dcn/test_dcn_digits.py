@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from implementations.dcn.deform_conv import DeformConv2d
+from implementations.dcn.deform_conv import DeformConv2dPack
 from implementations.dcn.digit_cnn import DigitCNN
 
 
@@ -18,7 +18,7 @@ def test_dcn_sec2_zero_init_network_equals_plain_network(n_deformable: int) -> N
     plain = DigitCNN(0).eval()
     state = {k: v for k, v in deformable.state_dict().items() if "conv_offset" not in k}
     plain.load_state_dict(state)
-    assert sum(isinstance(c, DeformConv2d) for c in deformable.convs) == n_deformable
+    assert sum(isinstance(c, DeformConv2dPack) for c in deformable.convs) == n_deformable
     x = torch.rand(4, 1, 32, 32)
     torch.testing.assert_close(deformable(x), plain(x), rtol=1e-5, atol=1e-5)
 

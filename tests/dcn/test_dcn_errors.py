@@ -9,6 +9,7 @@ import torch
 
 from implementations.dcn import (
     DeformConv2d,
+    DeformConv2dPack,
     DeformPSRoIPool,
     DeformRoIPool,
     deform_conv2d,
@@ -61,9 +62,13 @@ def test_dcn_good_arguments_pass() -> None:
     ],
 )
 def test_dcn_bad_input_raises(change: dict, error: type, match: str) -> None:
+    """Each mistake names its constraint, and is also a RuntimeError, which torchvision raises
+    for the same mistakes (a ValueError for a 3-D input), so a torchvision user's handler
+    still catches it."""
     args = {**_good(), **change}
-    with pytest.raises(error, match=match):
+    with pytest.raises(error, match=match) as raised:
         deform_conv2d(**args)
+    assert isinstance(raised.value, RuntimeError)
 
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
@@ -100,7 +105,10 @@ def test_dcn_device_mismatch_raises_meta() -> None:
 )
 def test_dcn_module_bad_arguments_raise(kwargs: dict, match: str) -> None:
     with pytest.raises(ValueError, match=match):
-        DeformConv2d(**kwargs)
+        DeformConv2dPack(**kwargs)
+    if "offset_groups" not in kwargs:
+        with pytest.raises(ValueError, match=match):
+            DeformConv2d(**kwargs)
 
 
 def _roi_good() -> dict:
@@ -169,7 +177,7 @@ def test_dcn_roi_pool_box_overflow_raises() -> None:
 def test_dcn_module_non_finite_offsets_blame_their_cause(spoil: str, match: str) -> None:
     """The layer computes its own offsets, so a non-finite offset is named by its cause: the
     input, the offset branch's parameters, or an overflow in that branch."""
-    layer = DeformConv2d(4, 3, 3, padding=1)
+    layer = DeformConv2dPack(4, 3, 3, padding=1)
     x = torch.randn(2, 4, 6, 6)
     with torch.no_grad():
         if spoil == "input":

@@ -29,15 +29,32 @@ from repro.experiment import deviation
 from tests.gcn.strategies import graphs
 
 SPECTRUM = PAPER.claim("gcn.eq8.spectrum")
+RENORMALIZED_SPECTRUM = PAPER.claim("gcn.eq8.renormalized-spectrum")
 CHEBYSHEV = PAPER.claim("gcn.eq7.chebyshev-first-order")
 
 
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_gcn_eq8_spectrum(seed):
-    """gcn.eq8.spectrum: Â = D̃^-1/2 (A+I) D̃^-1/2 is symmetric, spectrum in (−1, 1], top
-    eigenvalue 1 with eigenvector ∝ D̃^{1/2}·1 on every connected component."""
+    """gcn.eq8.spectrum: I + D^-1/2 A D^-1/2 is symmetric with its spectrum in [0, 2]."""
     assert deviation(SPECTRUM, seed) <= SPECTRUM.tolerance
+
+
+def test_gcn_eq8_spectrum_reaches_both_ends():
+    """The interval is tight: 0 on a bipartite component (one edge), 2 on any component with
+    an edge; a check that clipped the eigenvalues would not see a wrong operator."""
+    one_edge = sp.csr_matrix(np.array([[0, 1], [1, 0]], dtype=np.float32))
+    eig = np.linalg.eigvalsh(np.eye(2) + normalized_adjacency(one_edge, np.float64).toarray())
+    assert eig == pytest.approx([0.0, 2.0], abs=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_gcn_eq8_renormalized_spectrum(seed):
+    """gcn.eq8.renormalized-spectrum (derived): Â = D̃^-1/2 (A+I) D̃^-1/2 is symmetric,
+    spectrum in (−1, 1], top eigenvalue 1 with eigenvector ∝ D̃^{1/2}·1 on every connected
+    component."""
+    assert deviation(RENORMALIZED_SPECTRUM, seed) <= RENORMALIZED_SPECTRUM.tolerance
 
 
 @settings(max_examples=40, deadline=None)

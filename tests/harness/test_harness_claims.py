@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -75,6 +76,22 @@ def test_claim_validation():
         Paper(
             id="dcn", title="t", authors="a", venue="v", year=2017, arxiv=None, claims=(numeric(),)
         )
+
+
+def test_same_runs_as_names_another_claim_of_the_paper():
+    def paper(*claims: Claim) -> Paper:
+        return Paper(
+            id="gcn", title="t", authors="a", venue="v", year=2017, arxiv=None, claims=claims
+        )
+
+    t3 = numeric(id="gcn.table3.renormalized.cora")
+    assert paper(t3, numeric(same_runs_as=t3.id)).claim("gcn.table2.cora").same_runs_as == t3.id
+    with pytest.raises(ValueError, match="same_runs_as must name another claim"):
+        paper(numeric(same_runs_as="gcn.table3.absent"))
+    with pytest.raises(ValueError, match="same_runs_as must name another claim"):
+        paper(numeric(same_runs_as="gcn.table2.cora"))
+    with pytest.raises(ValueError, match="same_runs_as must name another claim"):
+        paper(numeric(same_runs_as=t3.id), replace(t3, same_runs_as="gcn.table2.cora"))
 
 
 def test_welch_interval_matches_scipy():

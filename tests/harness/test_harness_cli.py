@@ -268,3 +268,16 @@ def test_data_problems_are_one_line_errors(tmp_path, capsys):
         assert status == 0
     assert main(["data", "verify", "planetoid", "--data-root", str(tmp_path / "nope")]) == 2
     assert "is not a directory" in capsys.readouterr().out
+
+
+def test_gpu_env_exits_cleanly_with_one_line_without_a_gpu(monkeypatch, capsys) -> None:
+    """`tox -e gpu` (python -m repro.gpu) on a CPU-only machine: one line, exit 0, nothing run."""
+    import torch
+
+    from repro import gpu
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(gpu.subprocess, "call", lambda *a, **k: pytest.fail("ran the suites"))
+    assert gpu.main([]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and "no CUDA device" in out[0]

@@ -228,3 +228,15 @@ def test_save_fits_titles_and_labels_to_their_panels(tmp_path):
         box = text.get_window_extent(renderer)
         assert box.width <= panel.width + 1.0, text.get_text()
         assert box.x0 >= 0 and box.x1 <= fig.bbox.x1
+
+
+def test_claims_sharing_runs_are_tallied_once(toy):
+    mean = toy.claim("toy.table1.mean")
+    twin = replace(mean, id="toy.table3.mean", same_runs_as=mean.id)
+    paper = replace(toy, claims=(*toy.claims, twin))
+    m = Measurement.from_samples(mean.id, [mean.paper_value] * 3)
+    doc = results_doc(paper, {mean.id: m, twin.id: replace(m, claim_id=twin.id)})
+    assert tables.verdict_counts(doc["claims"]) == tables.verdict_counts(
+        [c for c in doc["claims"] if c["id"] != twin.id]
+    )
+    assert "`toy.table3.mean`" in tables.paper_markdown(doc)  # still shown, counted once

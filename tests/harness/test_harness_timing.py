@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from repro import plots
-from repro.timing import best_time, clock_name, compare, fitted_exponent
+from repro import plots, timing
+from repro.timing import best_time, clock_for, clock_name, compare, count_flops, fitted_exponent
 
 
 @pytest.fixture
@@ -23,6 +23,7 @@ def one_thread():
 def test_single_threaded_cpu_time_ignores_waiting(one_thread):
     """With one thread the clock is the process's CPU time: a sleep costs (almost) nothing."""
     assert clock_name("cpu") == "CPU time, 1 thread"
+    assert clock_for("cpu") is time.process_time
     assert best_time(lambda: time.sleep(0.03), "cpu", repeat=2, warmup=0) < 0.01
 
 
@@ -31,6 +32,7 @@ def test_several_threads_use_wall_time():
     torch.set_num_threads(2)
     try:
         assert clock_name("cpu") == "wall time, 2 threads"
+        assert clock_for("cpu") is time.perf_counter
         assert best_time(lambda: time.sleep(0.02), "cpu", repeat=2, warmup=0) >= 0.02
     finally:
         torch.set_num_threads(before)
@@ -73,3 +75,36 @@ def test_plots_save_wrap_and_say_what_bars_are(tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert plots.error_note("std", 5) == "bars: ±1 std over seeds (n = 5)"
     assert "95%" in plots.error_note("ci95")
+
+
+def test_cpu_peak_memory_is_the_high_water_mark_of_tensor_memory() -> None:
+    """Three 4 MB float32 tensors alive at once, then freed: peak 12 MB; one at a time: 4 MB."""
+
+    def together():
+        a = torch.ones(1000, 1000)
+        b = a + 1
+        c = b * 2
+        return float(c[0, 0])
+
+    def one_at_a_time():
+        for _ in range(3):
+            x = torch.ones(1000, 1000)
+            del x
+
+    assert timing.peak_memory(together, "cpu") == pytest.approx(3 * 4_000_000, abs=64)
+    assert timing.peak_memory(one_at_a_time, "cpu") == 4_000_000
+
+
+def test_limits_and_uncounted_work() -> None:
+    a = torch.randn(64, 32)
+    assert count_flops(lambda: a + 1) == 0  # element-wise work is not counted
+    assert timing.matmul_peak_gflops("cpu", n=128) > 0
+    assert timing.copy_peak_gbps("cpu", n_bytes=2**20) > 0
+
+
+def test_count_flops_counts_forward_and_backward_matmuls():
+    """A (4×8)·(8×3) product: 2·4·8·3 FLOPs forward, twice that backward (both inputs' grads)."""
+    a = torch.randn(4, 8, requires_grad=True)
+    b = torch.randn(8, 3, requires_grad=True)
+    assert count_flops(lambda: a @ b) == 2 * 4 * 8 * 3
+    assert count_flops(lambda: (a @ b).sum().backward()) == 3 * 2 * 4 * 8 * 3

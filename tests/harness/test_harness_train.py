@@ -16,6 +16,7 @@ from repro.train import (
     fit,
     knn_accuracy,
     linear_probe,
+    model_loss,
     ridge_accuracy,
 )
 
@@ -226,3 +227,25 @@ def test_bad_arguments_raise_with_the_constraint():
             torch.zeros(1, dtype=torch.long),
             alphas=(0.0,),
         )
+
+
+class _OwnObjective(nn.Module):
+    """A model whose output is its own loss: the squared distance of a parameter to the batch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.centre = nn.Parameter(torch.zeros(8))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.centre).pow(2).sum(1).mean()
+
+
+def test_fit_trains_a_model_that_returns_its_own_loss():
+    """Self-supervised pretraining through the one loop: ``loss_fn=model_loss``, labels unused,
+    train accuracy NaN."""
+    data = blobs(200, 0)
+    model = _OwnObjective()
+    history = fit(model, data, CFG, seed=0, loss_fn=model_loss)
+    assert history.epochs[-1].train_loss < history.epochs[0].train_loss
+    assert all(np.isnan(e.train_acc) for e in history.epochs)
+    torch.testing.assert_close(model.centre.detach(), data.inputs.mean(0), atol=0.3, rtol=0)

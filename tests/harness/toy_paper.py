@@ -8,6 +8,7 @@ dataset ``toy_data`` (present only when ``$TOY_DATA`` names an existing file).
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 
 import numpy as np
@@ -32,6 +33,14 @@ def require_toy_data(data_root: str | None = None) -> None:
 
 
 def _job(seed: int) -> float:
+    """One seeded draw; ``$TOY_JOB_SECONDS`` makes each job that slow (the resume test kills a
+    run between jobs); ``$TOY_FAIL_SEED`` makes that seed's job raise, adding a line to
+    ``$TOY_ATTEMPTS`` each time (the retry tests)."""
+    time.sleep(float(os.environ.get("TOY_JOB_SECONDS", "0")))
+    if os.environ.get("TOY_FAIL_SEED") == str(seed):
+        with open(os.environ["TOY_ATTEMPTS"], "a") as f:
+            f.write(f"{seed}\n")
+        raise ValueError(f"planted failure of seed {seed}")
     return float(np.random.default_rng(seed).normal(10.0, 1.0))
 
 
@@ -111,8 +120,6 @@ EXPERIMENTS = (
 
 def record_pid_and_sleep(path: str) -> None:
     """A job for the worker-cleanup test: write this worker's pid, then wait a minute."""
-    import time
-
     with open(path, "w") as f:
         f.write(str(os.getpid()))
     time.sleep(60)

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from implementations.swin import (
     CONFIGS,
+    SwinTransformer,
     SwinTransformerBlock,
     convert_timm_state_dict,
     count_params,
@@ -67,10 +68,57 @@ def test_model_matches_timm_through_converted_checkpoint(name: str, timm_kw: dic
     ours = swin_transformer(name).eval()
     ours.load_state_dict(convert_timm_state_dict(peer.state_dict()), strict=True)
     assert count_params(ours) == count_params(peer)
-    size, chans = ours.img_size, ours.patch_embed.proj.in_channels
-    x = torch.randn(2, chans, size, size)
+    x = torch.randn(2, ours.patch_embed.proj.in_channels, *ours.img_size)
     with torch.no_grad():
         torch.testing.assert_close(ours(x), peer(x), rtol=1e-5, atol=1e-5)
+
+
+@st.composite
+def timm_configs(draw: st.DrawFn) -> dict:
+    """Small configurations timm's ``SwinTransformer`` accepts, many of them outside the paper's:
+    non-square images, sides not divisible by the patch, stage maps not divisible by the window
+    and odd before merging, windows per axis or per stage, heads not dividing the width."""
+    stages = draw(st.integers(1, 3))
+    patch = draw(st.integers(1, 4))
+    h, w = draw(st.integers(patch, 36)), draw(st.integers(patch, 36))
+    embed = draw(st.integers(2, 10))
+    window_sizes = st.one_of(st.integers(1, 5), st.tuples(st.integers(1, 5), st.integers(1, 5)))
+    kind = draw(st.sampled_from(["int", "pair", "per-stage"]))
+    if kind == "per-stage" and stages != 2:  # timm reads a 2-sequence of ints as one pair
+        window = tuple(draw(window_sizes) for _ in range(stages))
+    else:
+        window = draw(window_sizes if kind != "int" else st.integers(1, 5))
+    return dict(
+        img_size=h if h == w else (h, w),
+        patch_size=patch,
+        in_chans=draw(st.integers(1, 3)),
+        num_classes=draw(st.integers(0, 5)),
+        embed_dim=embed,
+        depths=tuple(draw(st.integers(1, 2)) for _ in range(stages)),
+        num_heads=tuple(draw(st.integers(1, min(3, embed * 2**i))) for i in range(stages)),
+        window_size=window,
+        head_dim=draw(st.one_of(st.none(), st.integers(1, 4))),
+        drop_path_rate=0.0,
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(cfg=timm_configs(), seed=st.integers(0, 2**16))
+def test_any_timm_configuration_loads_and_matches(cfg: dict, seed: int) -> None:
+    """Every configuration timm accepts builds here; timm's weights (randomised) convert, load
+    strictly, and give the same logits (float64, 1e-9)."""
+    torch.manual_seed(seed)
+    peer = timm_swin.SwinTransformer(**cfg).double().eval()
+    with torch.no_grad():
+        for p in peer.parameters():
+            p.add_(0.1 * torch.randn_like(p))
+    ours = SwinTransformer(**cfg).double().eval()
+    ours.load_state_dict(convert_timm_state_dict(peer.state_dict()), strict=True)
+    assert count_params(ours) == count_params(peer)
+    h, w = (cfg["img_size"],) * 2 if isinstance(cfg["img_size"], int) else cfg["img_size"]
+    x = torch.randn(2, cfg["in_chans"], h, w, dtype=torch.float64)
+    with torch.no_grad():
+        torch.testing.assert_close(ours(x), peer(x), rtol=1e-9, atol=1e-9)
 
 
 def test_converter_accepts_authors_layout() -> None:

@@ -129,14 +129,15 @@ def test_shifted_attention_gradcheck() -> None:
         (lambda: window_partition(torch.zeros(6, 8, 2), 2), r"shape \(B, H, W, C\)"),
         (lambda: window_reverse(torch.zeros(3, 2, 2, 1), 2, 4, 4), "whole 4x4 maps"),
         (lambda: shift_attention_mask(8, 8, 4, 4), r"shift_size must be in \[0, window_size"),
-        (lambda: WindowAttention(10, 3, 4), "divisible by num_heads"),
+        (lambda: WindowAttention(2, 3, 4), r"num_heads must be in \[1, dim=2\]"),
+        (lambda: WindowAttention(4, 2, 2, head_dim=0), "head_dim must be a positive"),
         (
             lambda: WindowAttention(4, 2, 2)(torch.zeros(2, 5, 4)),
             "tokens per window",
         ),
         (
             lambda: sliding_window_attention(torch.zeros(1, 4, 4, 4), WindowAttention(4, 2, 2)),
-            "odd window_size",
+            "square, odd window_size",
         ),
     ],
 )
