@@ -76,6 +76,7 @@ def run_to_dict(run: PaperRun, command: str) -> dict[str, Any]:
         "title": run.paper.title,
         "venue": run.paper.venue,
         "arxiv": run.paper.arxiv,
+        "notes": run.paper.notes,
         "command": command,
         "commit": env["commit"],
         "dirty": env["dirty"],

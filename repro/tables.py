@@ -251,6 +251,14 @@ def paper_markdown(
         "",
     ]
     lines.append(f"Verdicts: {verdict_counts(doc['claims'])}.")
+    tests = [c for c in doc["claims"] if c.get("test")]
+    if tests:
+        lines += ["", "Property tests of the exact claims:", ""]
+        lines += [
+            f"- **{c['id']}**: [{c['test']}](../{c['test'].partition('::')[0]})" for c in tests
+        ]
+    if doc.get("notes"):
+        lines += ["", "## Notes", "", doc["notes"]]
     figures = _figures(doc, plot, plots_dir)
     if figures:
         lines += ["", *figures]

@@ -240,3 +240,12 @@ def test_claims_sharing_runs_are_tallied_once(toy):
         [c for c in doc["claims"] if c["id"] != twin.id]
     )
     assert "`toy.table3.mean`" in tables.paper_markdown(doc)  # still shown, counted once
+
+
+def test_paper_page_links_the_property_tests_and_shows_the_papers_notes(toy):
+    doc = results_doc(toy, gap_measured(6.0, 8.0))
+    doc["notes"] = "- **choice** = 1. Why: the paper is silent."
+    page = tables.paper_markdown(doc)
+    test = "tests/harness/test_harness_runner.py::test_toy_identity_property"
+    assert f"[{test}](../tests/harness/test_harness_runner.py)" in page
+    assert "## Notes\n\n- **choice** = 1. Why: the paper is silent." in page

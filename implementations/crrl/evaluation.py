@@ -1,0 +1,251 @@
+"""Skeleton sequences in, pretraining batches and linear evaluation out: the protocol both SSL
+papers are judged by here (``implementations.ssl_taxonomy`` imports it from
+``implementations.crrl``).
+
+- Data: the shared skeleton recipe's odd/even cross-subject split and normalisation
+  (:func:`repro.skeleton_recipe.splits`, :func:`repro.skeleton_recipe.normalize`: centred on
+  the root joint in the first frame, divided by the body size), then, where longer than
+  ``max_frames``, resampled to ``max_frames``; shorter sequences keep their length, so that the
+  encoders see variable lengths, packed (the recipe's fixed-length clips are for CNNs).
+- Floors and ceiling: the recipe's 1-NN and ridge floors on raw normalised coordinates
+  (:func:`repro.skeleton_recipe.floors`) and a supervised ST-GCN trained by the recipe
+  (:func:`supervised_ceiling`), reported beside the self-supervised encoders.
+- Linear evaluation: the encoder frozen, a linear classifier trained on its standardised
+  pooled features by :func:`repro.train.linear_probe` (SGD, Nesterov momentum, cosine
+  schedule; the score is the test accuracy after the last epoch, no model selection); kNN
+  (k = 1, cosine) on the same features by :func:`repro.train.knn_accuracy`.
+- Robustness: the same probe, trained on clean training features, scored on test sequences
+  rotated about the vertical axis and jittered by Gaussian noise (:func:`perturb`).
+
+Lengths are in body sizes (mean bone lengths, about 0.25 m for these Kinect skeletons).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from implementations.crrl.sequences import pack_batch
+from implementations.stgcn import STGCN, scaled_widths
+from repro.data.skeleton import SkeletonSequences
+from repro.data.skeleton_transforms import resample, rotate
+from repro.skeleton_recipe import (
+    DROPOUT,
+    AugmentedSequences,
+    Floors,
+    Recipe,
+    evaluation_data,
+    floors,
+    normalize,
+    splits,
+    train_config,
+)
+from repro.train import TensorData, TrainConfig, features, fit, knn_accuracy, linear_probe
+
+
+def prepare(data: SkeletonSequences, max_frames: int) -> list[np.ndarray]:
+    """Each sequence (T, V, 3) normalised by the shared recipe, resampled to ``max_frames``
+    frames where longer."""
+    if max_frames < 2:
+        raise ValueError(f"max_frames must be at least 2 (velocity needs two), got {max_frames}")
+    out = []
+    for s in data.sequences:
+        c = normalize(s, data.layout)
+        out.append(resample(c, max_frames) if len(c) > max_frames else c)
+    return out
+
+
+def scale_to_unit(
+    train: list[np.ndarray], *others: list[np.ndarray]
+) -> tuple[list[np.ndarray], ...]:
+    """Divide every sequence by one constant, the largest |coordinate| of the ``train``
+    sequences, so that the training coordinates lie in [−1, 1]; ``others`` (test sets) are
+    divided by the same constant. Returns (train, *others).
+
+    CRRL's decoder emits its GRU hidden state as the frame (hidden size = coordinates, no
+    read-out), and a GRU's hidden state lies in (−1, 1): in body sizes (up to about 7 here) the
+    frames cannot be reconstructed (the SER loss stalled, and its features fell below the
+    random-init floor, as pretraining went on: our first default run). The authors' NTU
+    coordinates, in metres around the body, lie near that range.
+    """
+    scale = max(float(np.abs(s).max()) for s in train)
+    if not scale > 0:
+        raise ValueError("the training sequences are all zero: no scale to divide by")
+    return tuple(
+        [(s / np.float32(scale)).astype(np.float32) for s in group] for group in (train, *others)
+    )
+
+
+def cross_subject(data: SkeletonSequences) -> tuple[SkeletonSequences, SkeletonSequences]:
+    """The recipe's odd/even cross-subject split (train, test)."""
+    (split,) = splits(data, "odd-even")
+    return split.train, split.test
+
+
+def reference_points(
+    train: SkeletonSequences, test: SkeletonSequences, seed: int, epochs: int, width: int
+) -> tuple[Floors, float | None]:
+    """The recipe's 1-NN and ridge floors, and the accuracy (%) of :func:`supervised_ceiling`
+    (None with ``epochs`` 0: the ceiling is not trained for this seed)."""
+    ceiling = supervised_ceiling(train, test, seed, epochs, width) if epochs else None
+    return floors(train, test, CEILING_RECIPE), ceiling
+
+
+#: the recipe of the supervised ceiling: the shared defaults at 32 frames
+CEILING_RECIPE = Recipe(frames=32)
+
+
+def supervised_ceiling(
+    train: SkeletonSequences, test: SkeletonSequences, seed: int, epochs: int, width: int
+) -> float:
+    """Test accuracy (%) of a supervised ST-GCN (spatial partitions, edge importance, widths
+    ``width``-2·``width``-4·``width``) trained with labels by the shared recipe — the upper
+    reference the self-supervised encoders are read against."""
+    torch.manual_seed(seed)
+    model = STGCN(
+        len(train.classes),
+        train.layout,
+        "spatial",
+        edge_importance=True,
+        widths=scaled_widths(width),
+        dropout=DROPOUT,
+    )
+    history = fit(
+        model,
+        AugmentedSequences(train, CEILING_RECIPE),
+        train_config(epochs, len(train)),
+        seed,
+        test=evaluation_data(test, CEILING_RECIPE),
+    )
+    return history.final_test_acc
+
+
+@dataclass(frozen=True)
+class Views:
+    """The random view of a sequence used by the taxonomy's objectives (ours; the authors'
+    transforms are not reproduced): a rotation about the vertical axis of up to ``degrees``,
+    a scale in [1 − ``scale``, 1 + ``scale``] and Gaussian jitter of ``noise`` body sizes."""
+
+    degrees: float = 20.0
+    scale: float = 0.1
+    noise: float = 0.05
+
+    def __call__(self, seq: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        angle = float(np.deg2rad(rng.uniform(-self.degrees, self.degrees)))
+        s = rotate(seq, angle) * np.float32(rng.uniform(1 - self.scale, 1 + self.scale))
+        return (s + rng.normal(0.0, self.noise, s.shape)).astype(np.float32)
+
+
+class SequenceSource:
+    """Pretraining data for :func:`repro.train.fit` (with ``loss_fn=repro.train.model_loss``):
+    ``batch`` packs the chosen sequences
+    into the ``(N, T, D + 1)`` tensor of :mod:`implementations.crrl.sequences`; with ``views``
+    it returns ``(3, N, T, D + 1)``: the clean batch and two random views of it."""
+
+    def __init__(self, sequences: list[np.ndarray], labels: np.ndarray, views: Views | None = None):
+        if len(sequences) != len(labels):
+            raise ValueError(f"{len(sequences)} sequences but {len(labels)} labels")
+        self.sequences = sequences
+        self.labels = torch.from_numpy(np.asarray(labels, dtype=np.int64))
+        self.views = views
+
+    def batch(self, indices: np.ndarray, rng: np.random.Generator) -> Tensor:
+        clean = [self.sequences[i] for i in indices]
+        if self.views is None:
+            return pack_batch(clean)
+        return torch.stack(
+            [
+                pack_batch(clean),
+                pack_batch([self.views(s, rng) for s in clean]),
+                pack_batch([self.views(s, rng) for s in clean]),
+            ]
+        )
+
+
+def perturb(
+    sequences: list[np.ndarray], degrees: float, noise: float, seed: int
+) -> list[np.ndarray]:
+    """Test-time transformation: every sequence rotated about the vertical axis by ±``degrees``
+    (sign drawn per sequence) and jittered by Gaussian noise of ``noise`` body sizes."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for s in sequences:
+        angle = float(np.deg2rad(degrees * rng.choice((-1.0, 1.0))))
+        out.append((rotate(s, angle) + rng.normal(0.0, noise, s.shape)).astype(np.float32))
+    return out
+
+
+def probe_config(epochs: int) -> TrainConfig:
+    """The linear classifier's optimiser: SGD lr 0.1 with Nesterov momentum 0.9, batch 16 (the
+    authors' CRRL evaluation), no weight decay, cosine decay instead of their step schedule."""
+    return TrainConfig(
+        epochs=epochs,
+        batch_size=16,
+        lr=0.1,
+        optimizer="sgd",
+        momentum=0.9,
+        nesterov=True,
+        eval_every=0,
+    )
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Linear-evaluation accuracy (%) on the clean and on the perturbed test set, and 1-NN
+    accuracy (%) on the clean test set."""
+
+    linear: float
+    linear_perturbed: float
+    knn: float
+
+
+def summary(outcomes: list[dict[str, Scores]], variants: tuple[str, ...]) -> str:
+    """Mean ± std over seeds of each variant's linear, perturbed-linear and 1-NN accuracy."""
+
+    def mean_std(values: list[float]) -> str:
+        return f"{np.mean(values):.1f} ± {np.std(values, ddof=1) if len(values) > 1 else 0.0:.1f}"
+
+    return "; ".join(
+        f"{v}: linear {mean_std([o[v].linear for o in outcomes])}, "
+        f"perturbed {mean_std([o[v].linear_perturbed for o in outcomes])}, "
+        f"1-NN {mean_std([o[v].knn for o in outcomes])}"
+        for v in variants
+    )
+
+
+def reference_note(outcomes: list) -> str:
+    """The recipe's floors and the supervised ceiling, mean over the ``outcomes`` (objects with
+    ``floors`` and ``supervised``, None where the ceiling was not trained), in words."""
+    n = len(outcomes)
+    nn1 = sum(o.floors.nearest_neighbour for o in outcomes) / n
+    ridge = sum(o.floors.ridge for o in outcomes) / n
+    ceiling = [o.supervised for o in outcomes if o.supervised is not None]
+    spread = f" ± {np.std(ceiling, ddof=1):.1f}" if len(ceiling) > 1 else ""
+    return (
+        f"recipe floors on raw coordinates: 1-NN {nn1:.1f} %, ridge {ridge:.1f} %; supervised "
+        f"ST-GCN ceiling {np.mean(ceiling):.1f}{spread} % (n={len(ceiling)})"
+    )
+
+
+def linear_evaluation(
+    encoder: nn.Module,
+    train: tuple[list[np.ndarray], np.ndarray],
+    test: tuple[list[np.ndarray], np.ndarray],
+    perturbed_test: list[np.ndarray],
+    epochs: int,
+    seed: int,
+) -> Scores:
+    """Score a frozen ``encoder`` (a module from the ``(N, T, D + 1)`` batch tensor to pooled
+    features): linear probe on clean and perturbed test sequences, and 1-NN."""
+    x_train, y_train = pack_batch(train[0]), torch.from_numpy(train[1])
+    x_test, y_test = pack_batch(test[0]), torch.from_numpy(test[1])
+    x_pert = pack_batch(perturbed_test)
+    cfg = probe_config(epochs)
+    train_data = TensorData(x_train, y_train)
+    clean = linear_probe(encoder, train_data, TensorData(x_test, y_test), cfg, seed)
+    pert = linear_probe(encoder, train_data, TensorData(x_pert, y_test), cfg, seed)
+    knn = knn_accuracy(features(encoder, x_train), y_train, features(encoder, x_test), y_test)
+    return Scores(clean.final_test_acc, pert.final_test_acc, knn)

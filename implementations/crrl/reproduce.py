@@ -1,0 +1,231 @@
+"""CRRL's directional claims at CPU scale: linear evaluation on MSR Action3D and UTKinect-Action3D.
+
+For each seed and dataset one job pretrains, from ``torch.manual_seed(seed)`` and on the same
+batches (:func:`repro.train.fit` with that seed and ``loss_fn=model_loss``): SER, CML, CRRL (the
+authors' second stage: a fresh SER student distilled from that seed's CML) and the joint
+multi-task model; the random-init encoder (the floor) and the concatenation of SER's and CML's
+features need no pretraining of their own. Every representation is scored by the same linear
+probe and 1-NN (:mod:`implementations.crrl.evaluation`); the shared recipe's 1-NN and ridge
+floors and a supervised ST-GCN trained by the recipe are reported beside them in the notes. Gaps
+are paired over seeds (:meth:`repro.claims.Measurement.paired_gap`).
+
+Sizes: quick (CI): 2 seeds, width 8, 1 epoch, about 10 s of CPU; default: 5 seeds, width 32
+(authors' 256), sequences of at most 24 frames, 10 pretraining epochs, 151 s of CPU time in one
+process (measured with ``--jobs 1`` at load 1.3-4.4 on 2 cores: 4 min 38 s wall), so about
+1.5-3 minutes on 2 quiet cores;
+full: 10 seeds, width 128, at most 50 frames, 60 pretraining and 85 probe epochs (the authors'
+counts) and the ST-GCN ceiling for every seed: about 5-6 CPU hours, 3 hours on 2 cores with
+``--jobs 2`` (an estimate: the default run's CPU time scaled by the GRU cost per step, length,
+epochs and seeds; not measured).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import partial
+
+import torch
+
+from implementations.crrl import models
+from implementations.crrl.evaluation import (
+    Scores,
+    SequenceSource,
+    cross_subject,
+    linear_evaluation,
+    perturb,
+    prepare,
+    reference_note,
+    reference_points,
+    scale_to_unit,
+    summary,
+)
+from implementations.crrl.fuser import ConcatFeatures
+from implementations.crrl.paper import ABOVE_FLOOR, DATASETS, ORDERINGS, PAPER_TABLE, VARIANTS
+from repro.claims import Measurement
+from repro.data.skeleton import load_msr_action3d, load_utkinect
+from repro.experiment import Experiment
+from repro.runner import RunContext
+from repro.skeleton_recipe import Floors
+from repro.train import TrainConfig, fit, model_loss
+
+LOADERS = {"msr": load_msr_action3d, "utk": load_utkinect}
+#: test-time transformation for the robustness columns: ±30° about the vertical axis, jitter of
+#: 0.1 body sizes (about 2.5 cm)
+PERTURB_DEGREES, PERTURB_NOISE = 30.0, 0.1
+
+
+@dataclass(frozen=True)
+class Job:
+    dataset: str
+    seed: int
+    hidden: int
+    epochs: int
+    probe_epochs: int
+    max_frames: int
+    ceiling_width: int
+    ceiling_epochs: int
+    data_root: str | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One seed on one dataset: every variant's scores, the recipe's floors, the supervised
+    ST-GCN ceiling (%), seconds."""
+
+    scores: dict[str, Scores]
+    floors: Floors
+    supervised: float | None
+    seconds: float
+    dataset: str
+
+
+def pretrain_config(epochs: int) -> TrainConfig:
+    """The authors' pretraining optimiser: SGD lr 0.05, momentum 0.9, weight decay 1e-4,
+    batch 32; cosine decay instead of their ×0.5 steps."""
+    return TrainConfig(
+        epochs=epochs,
+        batch_size=32,
+        lr=0.05,
+        optimizer="sgd",
+        momentum=0.9,
+        weight_decay=1e-4,
+        min_batch=2,
+        eval_every=0,
+    )
+
+
+def run_seed(job: Job) -> Outcome:
+    """Pretrain every variant from one seed on one dataset and score it."""
+    start = time.perf_counter()
+    train, test = cross_subject(LOADERS[job.dataset](job.data_root))
+    x_train, x_test = prepare(train, job.max_frames), prepare(test, job.max_frames)
+    perturbed = perturb(x_test, PERTURB_DEGREES, PERTURB_NOISE, job.seed)
+    x_train, x_test, perturbed = scale_to_unit(x_train, x_test, perturbed)
+    d = x_train[0].shape[1] * x_train[0].shape[2]
+    source = SequenceSource(x_train, train.labels)
+    cfg = pretrain_config(job.epochs)
+
+    def trained(build):
+        torch.manual_seed(job.seed)
+        model = build()
+        fit(model, source, cfg, job.seed, loss_fn=model_loss)
+        return model
+
+    torch.manual_seed(job.seed)
+    floor = models.encoder(d, job.hidden)
+    ser = trained(lambda: models.reconstructor(d, job.hidden))
+    cml = trained(lambda: models.motion_learner(d, job.hidden))
+    crrl = trained(lambda: models.distilled(cml, d, job.hidden))
+    joint = trained(lambda: models.joint(d, job.hidden))
+    encoders = {
+        "random": floor,
+        "ser": ser.encoder,
+        "cml": cml.encoder,
+        "crrl": crrl.student.encoder,
+        "concat": ConcatFeatures(ser.encoder, cml.encoder),
+        "joint": joint.reconstructor.encoder,
+    }
+    scores = {
+        name: linear_evaluation(
+            enc,
+            (x_train, train.labels),
+            (x_test, test.labels),
+            perturbed,
+            job.probe_epochs,
+            job.seed,
+        )
+        for name, enc in encoders.items()
+    }
+    floor_scores, ceiling = reference_points(
+        train, test, job.seed, job.ceiling_epochs, job.ceiling_width
+    )
+    described = (
+        f"{DATASETS[job.dataset]}, cross-subject odd/even ({len(train)}/{len(test)}), at most "
+        f"{job.max_frames} frames, Bi-GRU 2×{job.hidden} (authors' 2×256), {job.epochs} "
+        f"pretraining epochs, linear probe {job.probe_epochs} epochs"
+    )
+    return Outcome(scores, floor_scores, ceiling, time.perf_counter() - start, described)
+
+
+def run_dataset(key: str, ctx: RunContext) -> Iterator[Measurement]:
+    """Every variant on dataset ``key``; the orderings and floors as paired gaps."""
+    jobs = [
+        Job(
+            key,
+            seed,
+            hidden=ctx.pick(8, 32, 128),
+            epochs=ctx.pick(1, 10, 60),
+            probe_epochs=ctx.pick(5, 30, 85),
+            max_frames=ctx.pick(12, 24, 50),
+            ceiling_width=ctx.pick(4, 8, 16),
+            # the ceiling costs as much as all pretraining: seed 0 only, but in full runs
+            ceiling_epochs=ctx.pick(1, 15, 60) if seed == 0 or ctx.size == "full" else 0,
+            data_root=ctx.data_root,
+        )
+        for seed in range(ctx.n_seeds(2, 5, 10))
+    ]
+    outcomes = ctx.map(run_seed, jobs, desc=f"crrl {key}")
+    scores = [o.scores for o in outcomes]
+    ceiling_note = reference_note(outcomes)
+    ctx.log(f"crrl {key}: {summary(scores, tuple(VARIANTS))}; {ceiling_note}")
+    seconds = sum(o.seconds for o in outcomes)
+
+    def gap(cid: str, a: str, b: str) -> Measurement:
+        return Measurement.paired_gap(
+            cid,
+            [s[a].linear for s in scores],
+            [s[b].linear for s in scores],
+            dataset=outcomes[0].dataset,
+            seconds=seconds,
+            device="cpu",
+            note=f"{summary(scores, (a, b))}; {ceiling_note}",
+        )
+
+    for what, a, b, _, _ in ORDERINGS:
+        yield gap(f"crrl.abstract.{what}-{key}", a, b)
+    for v in ABOVE_FLOOR:
+        yield gap(f"crrl.floor.{v}-above-random-{key}", v, "random")
+
+
+def paper_table(ctx: RunContext) -> Iterator[Measurement]:
+    """The paper's own benchmarks: not run here (no NTU data, no GPU-scale training)."""
+    for what, (_, data) in PAPER_TABLE.items():
+        yield Measurement.not_run(
+            f"crrl.table.{what}",
+            f"{data} is not available here and its protocol (60 epochs of a 2×256 Bi-GRU on "
+            "40k sequences) is beyond 2 CPU cores; reported for reference",
+        )
+
+
+def _claims(key: str) -> tuple[str, ...]:
+    return (
+        *(f"crrl.abstract.{what}-{key}" for what, *_ in ORDERINGS),
+        *(f"crrl.floor.{v}-above-random-{key}" for v in ABOVE_FLOOR),
+    )
+
+
+EXPERIMENTS = (
+    Experiment(
+        "linear evaluation, MSR Action3D",
+        partial(run_dataset, "msr"),
+        _claims("msr"),
+        # a sanity band on one paired gap (accuracy points): finite and far below ±100
+        quick_bands={"crrl.floor.ser-above-random-msr": (-40.0, 40.0)},
+        data=("msr_action3d",),
+    ),
+    Experiment(
+        "linear evaluation, UTKinect-Action3D",
+        partial(run_dataset, "utk"),
+        _claims("utk"),
+        # a sanity band on one paired gap (accuracy points): finite and far below ±100
+        quick_bands={"crrl.floor.ser-above-random-utk": (-40.0, 40.0)},
+        data=("utkinect",),
+    ),
+    Experiment(
+        "the paper's benchmarks (not run)",
+        paper_table,
+        tuple(f"crrl.table.{what}" for what in PAPER_TABLE),
+    ),
+)
