@@ -58,10 +58,10 @@ def partitions_sum(gen: torch.Generator) -> float:
 def symmetric_normalization(gen: torch.Generator) -> float:
     """A real skeleton or a random graph of 2–12 joints (isolated ones allowed), max_hop 1–3.
 
-    stgcn.eq10.symmetric-normalization: Λ^-1/2 A Λ^-1/2 of the neighbourhood (self-links
-    included) is symmetric, its spectrum lies in [−1, 1] and its largest eigenvalue is 1 (every
-    joint links to itself, so every component has one). Returns the largest of the asymmetry,
-    the spectrum's excess over [−1, 1] and |λ_max − 1|.
+    stgcn.eq9.symmetric-normalization: Eq. 9's Λ^-1/2 (A + I) Λ^-1/2 of the neighbourhood
+    (self-links included) is symmetric, its spectrum lies in [−1, 1] and its largest
+    eigenvalue is 1 (every joint links to itself, so every component has one). Returns the
+    largest of the asymmetry, the spectrum's excess over [−1, 1] and |λ_max − 1|.
     """
     max_hop = _integer(gen, 1, 3)
     layout: str | Layout = _choice(gen, (*SKELETONS, "random"))
