@@ -189,7 +189,8 @@ def step_flops_ratio(config: str = CONFIG, batch: int = 8) -> float:
         torch.manual_seed(0)
         model = cls(mixmim_swin(config), DECODERS[config], 0.5)
         swin = model.encoder.swin
-        x = torch.randn(batch, swin.patch_embed.proj.in_channels, swin.img_size, swin.img_size)
+        size = model.encoder.size
+        x = torch.randn(batch, swin.patch_embed.proj.in_channels, size, size)
         flops.append(count_flops(pretraining_step(model, x)))
     return flops[0] / flops[1]
 

@@ -52,12 +52,29 @@ def mixmim_swin(name: str, **overrides: Any) -> SwinTransformer:
     if name not in CONFIGS:
         raise ValueError(f"unknown configuration {name!r}; known: {', '.join(CONFIGS)}")
     kw = {**CONFIGS[name], **overrides, "shifted_windows": False, "absolute_pos_embed": True}
+    stride = kw["patch_size"] * 2 ** (len(kw["depths"]) - 1)
+    size = kw["img_size"]
+    if any(side % stride for side in ((size, size) if isinstance(size, int) else size)):
+        # Swin pads such sizes (as timm does); MixMIM's mask grid must tile the image exactly
+        raise ValueError(
+            f"img_size={size} must be divisible by patch_size · 2^(stages − 1) = {stride}: "
+            "the last-stage mask cells must tile the image"
+        )
     swin = SwinTransformer(**kw)
     _, grid, _, dim = swin.absolute_pos_embed.shape
     with torch.no_grad():
         swin.absolute_pos_embed.copy_(sincos_2d(grid, grid, dim)[None])
     swin.absolute_pos_embed.requires_grad_(False)
     return swin
+
+
+def square_side(value: int | tuple[int, int], what: str) -> int:
+    """The side of a square size given as an int or an (h, w) pair, as Swin's modules store
+    them; MixMIM's images, windows and mask grids are square."""
+    h, w = (value, value) if isinstance(value, int) else value
+    if h != w:
+        raise ValueError(f"MixMIM needs a square {what}, got {h}x{w}")
+    return h
 
 
 class SwinEncoder(nn.Module):
@@ -77,20 +94,24 @@ class SwinEncoder(nn.Module):
         if swin.absolute_pos_embed is None:
             raise ValueError("the Swin needs an absolute position embedding (mixmim_swin)")
         blocks = [b for layer in swin.layers for b in layer.blocks]
-        if any(b.shift_size for b in blocks):
+        if any(
+            max(b.shift_size) if isinstance(b.shift_size, tuple) else b.shift_size for b in blocks
+        ):
             raise ValueError("MixMIM's encoder has no shifted windows (shifted_windows=False)")
         self.swin = swin
-        grid = swin.img_size // swin.patch_embed.patch_size
+        #: pixels per side of the (square) input images
+        self.size = square_side(swin.img_size, "image")
+        grid = self.size // square_side(swin.patch_embed.patch_size, "patch")
         self.resolutions = [(grid, grid)] + [layer.output_resolution for layer in swin.layers[1:]]
         self.grid = self.resolutions[-1]  # the mask grid (last stage)
         #: pixels per side of one last-stage cell (the mixing unit and the predicted patch)
-        self.cell = swin.img_size // self.grid[0]
+        self.cell = self.size // self.grid[0]
 
     def tokens(self, images: Tensor) -> Tensor:
         """Tensor[B, C_in, H, W] -> the patch embedding Tensor[B, H/p, W/p, C]."""
         if images.ndim != 4:
             raise ValueError(f"images must have shape (B, C, H, W), got rank {images.ndim}")
-        size = self.swin.img_size
+        size = self.size
         if images.shape[-2:] != (size, size):
             raise ValueError(
                 f"images are {images.shape[-2]}x{images.shape[-1]}, the encoder was built for "
@@ -127,7 +148,8 @@ class SwinEncoder(nn.Module):
         for layer, stage_mask in zip(self.swin.layers, masks, strict=True):
             x = layer.downsample(x)
             # the blocks of a stage share its window size
-            attn_mask = same_source_attention_mask(stage_mask, layer.blocks[0].attn.window_size)
+            window = square_side(layer.blocks[0].attn.window_size, "window")
+            attn_mask = same_source_attention_mask(stage_mask, window)
             for block in layer.blocks:
                 x = _masked_block(block, x, attn_mask)
         return self.swin.norm(x)
@@ -136,7 +158,7 @@ class SwinEncoder(nn.Module):
 def _masked_block(block: SwinTransformerBlock, x: Tensor, attn_mask: Tensor) -> Tensor:
     """The block's Eq. (3) of Swin (W-MSA, no shift) with an extra mask inside each window."""
     _, h, w, c = x.shape
-    m = block.attn.window_size
+    m = square_side(block.attn.window_size, "window")
     windows = window_partition(block.norm1(x), m).view(-1, m * m, c)  # (B·nW, M², C)
     windows = block.attn(windows, mask=attn_mask)
     x = x + block.drop_path1(window_reverse(windows.view(-1, m, m, c), m, h, w))

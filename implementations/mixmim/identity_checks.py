@@ -14,7 +14,7 @@ import math
 import torch
 from torch import Tensor
 
-from implementations.mixmim.encoder import mixmim_swin
+from implementations.mixmim.encoder import mixmim_swin, square_side
 from implementations.mixmim.masking import random_mask, stage_masks
 from implementations.mixmim.mixing import mix_tokens
 from implementations.mixmim.pretraining import MixMIM
@@ -62,7 +62,7 @@ def random_model(gen: torch.Generator, min_grid: int = 1) -> MixMIM:
 
 def _images(model: MixMIM, gen: torch.Generator, batch: int) -> Tensor:
     swin = model.encoder.swin
-    size, chans = swin.img_size, swin.patch_embed.proj.in_channels
+    size, chans = square_side(swin.img_size, "image"), swin.patch_embed.proj.in_channels
     return torch.randn(batch, chans, size, size, generator=gen, dtype=F64)
 
 

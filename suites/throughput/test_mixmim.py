@@ -42,7 +42,7 @@ def test_mixmim_pretraining_step(bench, benchmark, device, case: str) -> None:
         torch.manual_seed(0)
         models[kind] = cls(mixmim_swin(name), DECODERS[name], 0.5, seed=0).to(device)
     swin = models["mixmim"].encoder.swin
-    size, chans = swin.img_size, swin.patch_embed.proj.in_channels
+    size, chans = models["mixmim"].encoder.size, swin.patch_embed.proj.in_channels
     x = torch.randn(batch, chans, size, size, device=device)
     mixmim, mask_token = (
         pretraining_step(models["mixmim"], x),

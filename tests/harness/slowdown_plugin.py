@@ -1,4 +1,4 @@
-"""A pytest plugin for the speed-gate test only: our GCN's forward does its work five times.
+"""A pytest plugin for the speed-gate test only: our GCN's forward does its work twenty times.
 
 Loaded with ``-p tests.harness.slowdown_plugin`` in a subprocess; never imported otherwise.
 """
@@ -13,9 +13,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
     forward = GCN.forward
 
-    def five_times(self, *args, **kwargs):
-        for _ in range(4):
+    def twenty_times(self, *args, **kwargs):
+        for _ in range(19):
             forward(self, *args, **kwargs)
         return forward(self, *args, **kwargs)
 
-    GCN.forward = five_times
+    GCN.forward = twenty_times

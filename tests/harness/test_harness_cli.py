@@ -68,10 +68,16 @@ def test_identity_measured_in_every_size(toy, tmp_path):
         assert "seeded instances: A random float64 vector" in ident["dataset"]
 
 
-def test_table_writes_summary(quick_toy):
+def test_table_writes_summary(quick_toy, monkeypatch):
+    from repro import claims
+
+    monkeypatch.setitem(claims.REGISTRY, "ghost", "implementations.ghost.paper")  # no module
     assert main(["--results", str(quick_toy), "table"]) == 0
     summary = (quick_toy / "README.md").read_text()
-    assert "[toy](toy.md)" in summary and "not implemented yet" in summary
+    assert "[toy](toy.md)" in summary
+    rows = {r.split("|")[1].strip(): r for r in summary.splitlines() if r.startswith("| ")}
+    assert "not implemented yet" in rows["ghost"]
+    assert "no results yet" in rows["gcn"]  # implemented, not run in this folder
     rows = (quick_toy / "claims.csv").read_text().splitlines()
     assert rows[0].startswith("id,kind,metric,paper_value")
     assert any(r.startswith("toy.table1.mean,numeric") for r in rows)

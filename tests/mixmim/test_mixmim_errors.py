@@ -14,6 +14,7 @@ from implementations.mixmim import (
     stage_masks,
     unmix,
 )
+from implementations.mixmim.encoder import square_side
 from implementations.mixmim.identity_checks import random_model
 from implementations.swin import swin_transformer
 
@@ -30,7 +31,8 @@ def test_odd_batch_pairs_the_middle_image_with_itself(seed: int) -> None:
     (the mixmim.method.hidden-targets check draws odd batches too)."""
     model = random_model(torch.Generator().manual_seed(seed), min_grid=2)
     swin = model.encoder.swin
-    shape = (3, swin.patch_embed.proj.in_channels, swin.img_size, swin.img_size)
+    size = square_side(swin.img_size, "image")
+    shape = (3, swin.patch_embed.proj.in_channels, size, size)
     x = torch.randn(shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
     mask = random_mask(*model.encoder.grid, 0.5, torch.Generator().manual_seed(seed))
     mask = mask.to(torch.float64)
