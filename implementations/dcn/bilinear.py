@@ -17,6 +17,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from torch.autograd.function import once_differentiable
 
 
 def triangle(a: Tensor, b: Tensor) -> Tensor:
@@ -86,7 +87,8 @@ def bilinear_gather(input: Tensor, y: Tensor, x: Tensor, scale: Tensor | None = 
     size, as in torchvision's CPU and CUDA kernels (derived from the authors' CUDA code).
     Positions more than one pixel outside read zero with zero gradient; they are moved to one
     pixel outside first, which keeps huge finite positions from overflowing. The four weighted
-    reads are one ``F.embedding_bag`` call over the map stored as rows of ``channels`` values.
+    reads are one ``F.embedding_bag`` call over the map stored as rows of ``channels`` values
+    (with the backward of :class:`_WeightedRows`).
     """
     batch, groups, channels, height, width = input.shape
     # one zero row/column before and two after: ⌊p⌋ ∈ [−1, size] and ⌊p⌋ + 1 always index the
@@ -112,7 +114,43 @@ def bilinear_gather(input: Tensor, y: Tensor, x: Tensor, scale: Tensor | None = 
     weights = torch.stack((hy * hx, hy * lx, ly * hx, ly * lx), dim=-1)  # G(q, p), [B, P, G, 4]
     if scale is not None:
         weights = weights * scale[..., None]
-    values = F.embedding_bag(
-        rows.reshape(-1, 4), table, per_sample_weights=weights.reshape(-1, 4), mode="sum"
-    )  # [B·P·G, C]
+    values = _WeightedRows.apply(table, rows.reshape(-1, 4), weights.reshape(-1, 4))  # [B·P·G, C]
     return values.view(batch, y.shape[1], groups * channels)
+
+
+class _WeightedRows(torch.autograd.Function):
+    """out[m] = Σ_k weights[m, k] · table[rows[m, k]]: ``F.embedding_bag`` with a faster backward.
+
+    The forward is ``F.embedding_bag`` in ``sum`` mode. Its own CPU backward for the table
+    scatters each of the M·4 weighted gradient rows one by one; here the table's gradient is the
+    transposed gather, grad_table[q] = Σ_{(m, k): rows[m, k] = q} weights[m, k] · grad[m], done
+    as one more ``F.embedding_bag`` over the gradient rows grouped by q (a stable sort of the
+    row indices, so the sum order is fixed). The weights' gradient, ⟨grad[m], table[rows[m,
+    k]]⟩, is ``F.embedding_bag``'s own.
+    """
+
+    @staticmethod
+    def forward(ctx, table: Tensor, rows: Tensor, weights: Tensor) -> Tensor:
+        # table [T, C], rows and weights [M, 4] -> [M, C]
+        ctx.save_for_backward(table, rows, weights)
+        return F.embedding_bag(rows, table, per_sample_weights=weights, mode="sum")
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad: Tensor) -> tuple[Tensor | None, None, Tensor | None]:
+        table, rows, weights = ctx.saved_tensors
+        grad_table = grad_weights = None
+        if ctx.needs_input_grad[0]:
+            flat = rows.reshape(-1)  # [M·4], entry m·4 + k
+            _, order = torch.sort(flat, stable=True)
+            counts = torch.bincount(flat, minlength=table.shape[0])  # [T]
+            starts = torch.cumsum(counts, 0) - counts
+            grad_table = F.embedding_bag(
+                order // 4, grad, starts, per_sample_weights=weights.reshape(-1)[order], mode="sum"
+            )  # [T, C]
+        if ctx.needs_input_grad[2]:
+            with torch.enable_grad():
+                w = weights.detach().requires_grad_()
+                out = F.embedding_bag(rows, table.detach(), per_sample_weights=w, mode="sum")
+                (grad_weights,) = torch.autograd.grad(out, w, grad)
+        return grad_table, None, grad_weights
