@@ -127,7 +127,7 @@ class _FourNeighbours(torch.autograd.Function):
     grad[m]: the M points grouped by their top-left row (one stable sort, so the sum order is
     fixed), one ``F.embedding_bag`` per corner over the gradient rows, each shifted by its
     corner's offset. The weights' gradient, ⟨grad[m], table[rows[m, k]]⟩, is
-    ``F.embedding_bag``'s own.
+    ``F.embedding_bag``'s own kernel (``aten._embedding_bag_per_sample_weights_backward``).
     """
 
     @staticmethod
@@ -161,8 +161,17 @@ class _FourNeighbours(torch.autograd.Function):
                 else:
                     grad_table[shift:] += share[: n_rows - shift]
         if ctx.needs_input_grad[2]:
-            with torch.enable_grad():
-                w = weights.detach().requires_grad_()
-                out = F.embedding_bag(rows, table.detach(), per_sample_weights=w, mode="sum")
-                (grad_weights,) = torch.autograd.grad(out, w, grad)
+            # the kernel of F.embedding_bag's own weight gradient, called directly: going through
+            # autograd would run the forward again (bags of 4: offsets 0, 4, 8, …)
+            n_points = rows.shape[0]
+            offsets = torch.arange(0, 4 * n_points, 4, device=rows.device)
+            bag_of_row = torch.arange(n_points, device=rows.device).repeat_interleave(4)
+            grad_weights = torch.ops.aten._embedding_bag_per_sample_weights_backward(
+                grad,
+                table,
+                rows.reshape(-1),
+                offsets,
+                bag_of_row,
+                0,  # mode 0: sum
+            ).view(n_points, 4)
         return grad_table, None, grad_weights, None
