@@ -17,6 +17,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from torch.autograd.function import once_differentiable
 
 
 def triangle(a: Tensor, b: Tensor) -> Tensor:
@@ -86,7 +87,8 @@ def bilinear_gather(input: Tensor, y: Tensor, x: Tensor, scale: Tensor | None = 
     size, as in torchvision's CPU and CUDA kernels (derived from the authors' CUDA code).
     Positions more than one pixel outside read zero with zero gradient; they are moved to one
     pixel outside first, which keeps huge finite positions from overflowing. The four weighted
-    reads are one ``F.embedding_bag`` call over the map stored as rows of ``channels`` values.
+    reads are one ``F.embedding_bag`` call over the map stored as rows of ``channels`` values
+    (with the backward of :class:`_FourNeighbours`).
     """
     batch, groups, channels, height, width = input.shape
     # one zero row/column before and two after: ⌊p⌋ ∈ [−1, size] and ⌊p⌋ + 1 always index the
@@ -106,13 +108,70 @@ def bilinear_gather(input: Tensor, y: Tensor, x: Tensor, scale: Tensor | None = 
     group = torch.arange(groups, device=input.device)
     top_left = (image * groups + group) * (padded_h * padded_w)
     top_left = top_left + (y0.long() + 1) * padded_w + (x0.long() + 1)  # [B, P, G]
-    rows = torch.stack(
-        (top_left, top_left + 1, top_left + padded_w, top_left + padded_w + 1), dim=-1
-    )  # [B, P, G, 4]
     weights = torch.stack((hy * hx, hy * lx, ly * hx, ly * lx), dim=-1)  # G(q, p), [B, P, G, 4]
     if scale is not None:
         weights = weights * scale[..., None]
-    values = F.embedding_bag(
-        rows.reshape(-1, 4), table, per_sample_weights=weights.reshape(-1, 4), mode="sum"
+    corners = (0, 1, padded_w, padded_w + 1)  # row offsets of the four neighbours from ⌊p⌋
+    values = _FourNeighbours.apply(
+        table, top_left.reshape(-1), weights.reshape(-1, 4), corners
     )  # [B·P·G, C]
     return values.view(batch, y.shape[1], groups * channels)
+
+
+class _FourNeighbours(torch.autograd.Function):
+    """out[m] = Σ_k weights[m, k] · table[top_left[m] + corners[k]], k = 0…3, with a fast backward.
+
+    The forward is one ``F.embedding_bag`` in ``sum`` mode. Its own CPU backward for the table
+    scatters each of the M·4 weighted gradient rows one by one; here the table's gradient is the
+    transposed gather, grad_table[q] = Σ_k Σ_{m: top_left[m] = q − corners[k]} weights[m, k] ·
+    grad[m]: the M points grouped by their top-left row (one stable sort, so the sum order is
+    fixed), one ``F.embedding_bag`` per corner over the gradient rows, each shifted by its
+    corner's offset. The weights' gradient, ⟨grad[m], table[rows[m, k]]⟩, is
+    ``F.embedding_bag``'s own kernel (``aten._embedding_bag_per_sample_weights_backward``).
+    """
+
+    @staticmethod
+    def forward(
+        ctx, table: Tensor, top_left: Tensor, weights: Tensor, corners: tuple[int, ...]
+    ) -> Tensor:
+        # table [T, C], top_left [M], weights [M, 4] -> [M, C]
+        rows = top_left[:, None] + top_left.new_tensor(corners)  # [M, 4]
+        ctx.save_for_backward(table, top_left, rows, weights)
+        ctx.corners = corners
+        return F.embedding_bag(rows, table, per_sample_weights=weights, mode="sum")
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad: Tensor) -> tuple[Tensor | None, None, Tensor | None, None]:
+        table, top_left, rows, weights = ctx.saved_tensors
+        grad_table = grad_weights = None
+        if ctx.needs_input_grad[0]:
+            n_rows = table.shape[0]
+            _, order = torch.sort(top_left, stable=True)
+            counts = torch.bincount(top_left, minlength=n_rows)  # [T]
+            starts = torch.cumsum(counts, 0) - counts
+            sorted_weights = weights[order].t().contiguous()  # [4, M]
+            for k, shift in enumerate(ctx.corners):
+                # [T, C]: row q holds the corner-k share of the points whose top-left is q
+                share = F.embedding_bag(
+                    order, grad, starts, per_sample_weights=sorted_weights[k], mode="sum"
+                )
+                if grad_table is None:
+                    grad_table = share  # the first corner's offset is 0
+                else:
+                    grad_table[shift:] += share[: n_rows - shift]
+        if ctx.needs_input_grad[2]:
+            # the kernel of F.embedding_bag's own weight gradient, called directly: going through
+            # autograd would run the forward again (bags of 4: offsets 0, 4, 8, …)
+            n_points = rows.shape[0]
+            offsets = torch.arange(0, 4 * n_points, 4, device=rows.device)
+            bag_of_row = torch.arange(n_points, device=rows.device).repeat_interleave(4)
+            grad_weights = torch.ops.aten._embedding_bag_per_sample_weights_backward(
+                grad,
+                table,
+                rows.reshape(-1),
+                offsets,
+                bag_of_row,
+                0,  # mode 0: sum
+            ).view(n_points, 4)
+        return grad_table, None, grad_weights, None

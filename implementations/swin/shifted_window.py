@@ -82,6 +82,23 @@ def shift_attention_mask(
     return mask.masked_fill_(differ, float("-inf"))
 
 
+def cyclic_window_order(
+    height: int,
+    width: int,
+    window_size: Size2,
+    shift_size: Size2,
+    device: torch.device | str | None = None,
+) -> Tensor:
+    """Where each token of the rolled, partitioned map comes from: Tensor[H·W] of indices
+    ``i·W + j`` into the original map, in :func:`window_partition`'s order after a roll by
+    ``(−s, −s)``. For a map divisible by the window (ValueError otherwise)."""
+    (mh, mw), (sh, sw) = window_and_shift(window_size, shift_size)
+    _check_divisible(height, width, (mh, mw), window_size)
+    index = torch.arange(height * width, device=device).view(1, height, width, 1)
+    index = torch.roll(index, shifts=(-sh, -sw), dims=(1, 2))
+    return window_partition(index, (mh, mw)).reshape(-1)
+
+
 def shifted_window_attention(
     x: Tensor, attn: WindowAttention, shift_size: Size2, mask: Tensor | None = None
 ) -> Tensor:
@@ -94,7 +111,9 @@ def shifted_window_attention(
     A map not divisible by the window is handled as timm does (the paper's maps always are):
     after the roll it is zero-padded at the bottom and right to a multiple of the window, the
     padded tokens take part in attention as keys (only the shift mask applies), and the output
-    is cropped back before the reverse roll.
+    is cropped back before the reverse roll. For a divisible map the roll and the partition
+    are one gather of token rows (:func:`cyclic_window_order`) and their inverse one scatter;
+    the same values, without the intermediate copies of the map.
 
     Args:
         x (Tensor[B, H, W, C]): feature map.
@@ -107,9 +126,18 @@ def shifted_window_attention(
     """
     if x.ndim != 4:
         raise ValueError(f"x must have shape (B, H, W, C), got rank {x.ndim}")
-    _, h, w, c = x.shape
+    b, h, w, c = x.shape
     (mh, mw), (sh, sw) = window_and_shift(attn.window_size, shift_size)
     shifted = sh > 0 or sw > 0
+    if h % mh == 0 and w % mw == 0:
+        # the paper's case: roll and partition in one gather of token rows, and one scatter back
+        if shifted and mask is None:
+            mask = shift_attention_mask(h, w, (mh, mw), (sh, sw), x.device, x.dtype)
+        order = cyclic_window_order(h, w, (mh, mw), (sh, sw), x.device)  # [H·W]
+        rows = (order + torch.arange(b, device=x.device)[:, None] * (h * w)).view(-1)  # [B·H·W]
+        windows = x.reshape(-1, c).index_select(0, rows).view(-1, mh * mw, c)  # (B·nW, M², C)
+        windows = attn(windows, mask=mask if shifted else None).view(-1, c)  # (B·H·W, C)
+        return windows.new_empty(windows.shape).index_copy_(0, rows, windows).view(b, h, w, c)
     if shifted:
         x = torch.roll(x, shifts=(-sh, -sw), dims=(1, 2))
     pad_h, pad_w = -h % mh, -w % mw

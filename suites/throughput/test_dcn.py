@@ -7,6 +7,21 @@ require gradients as a learned offset field does. ``extra_info`` holds the same-
 beside them, and the bytes each implementation saves for backward (peak device memory on CUDA
 comes from the ``bench`` fixture).
 
+Where the time goes (issue 16 §5; torch.profiler, self CPU time of forward+backward, 1 thread,
+after the table and weight gradients of the bilinear gather were rewritten): at 8×64×32² the
+convolution over the columns is ~48% (backward 39%, forward 9%), the gather and its two
+gradients ~33% (embedding_bag calls, the weights' gradient kernel, the sort), copies ~6%;
+ours/conv2d read 3.4× and ours/torchvision 0.077× (CPU time, load 3.3), both targets met. At
+2×512×14² the convolution over the columns is ~76% (backward 53%, forward 23%) and its
+memory-format copies ~14%; the gather is under 5%. That convolution does the multiply-adds
+of F.conv2d's own 3×3 convolution on a nine times larger input, and F.conv2d runs near the
+matmul peak there (3 × 1.85 GFLOP in ~29 ms, ~190 GFLOP/s on one core), so ours cannot drop
+below F.conv2d's time: torchvision takes ~190 ms, the 0.10× target would be ~19 ms, below
+F.conv2d's own 0.15× of torchvision. That target is out of reach for any gather + GEMM
+implementation on this CPU; ours reads 0.22× torchvision and 1.5× F.conv2d (within ≤ 4×).
+With two threads the ratios are wall times, which the machine's load (4-5 on 2 cores) moves
+by more than the differences measured.
+
 With ``--benchmark-disable`` (the default test run) each case runs once on a batch of one with
 16 channels; the figures come from ``pytest suites/throughput/test_dcn.py --benchmark-only``.
 """
