@@ -52,15 +52,14 @@ def mixmim_swin(name: str, **overrides: Any) -> SwinTransformer:
     if name not in CONFIGS:
         raise ValueError(f"unknown configuration {name!r}; known: {', '.join(CONFIGS)}")
     kw = {**CONFIGS[name], **overrides, "shifted_windows": False, "absolute_pos_embed": True}
-    stride = kw["patch_size"] * 2 ** (len(kw["depths"]) - 1)
-    size = kw["img_size"]
-    if any(side % stride for side in ((size, size) if isinstance(size, int) else size)):
+    swin = SwinTransformer(**kw)
+    stride = square_side(swin.patch_embed.patch_size, "patch") * 2 ** (len(swin.layers) - 1)
+    if any(side % stride for side in swin.img_size):
         # Swin pads such sizes (as timm does); MixMIM's mask grid must tile the image exactly
         raise ValueError(
-            f"img_size={size} must be divisible by patch_size · 2^(stages − 1) = {stride}: "
-            "the last-stage mask cells must tile the image"
+            f"img_size={kw.get('img_size')} must be divisible by patch_size · 2^(stages − 1) = "
+            f"{stride}: the last-stage mask cells must tile the image"
         )
-    swin = SwinTransformer(**kw)
     _, grid, _, dim = swin.absolute_pos_embed.shape
     with torch.no_grad():
         swin.absolute_pos_embed.copy_(sincos_2d(grid, grid, dim)[None])
