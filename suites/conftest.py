@@ -18,6 +18,7 @@ from functools import cache
 from typing import Any
 
 import pytest
+import torch
 
 from repro.env import fingerprint
 from repro.telemetry import PowerSampler
@@ -43,6 +44,36 @@ def _median(benchmark: Any) -> float | None:
     if stats is None:
         return None
     return float(stats.stats.median)
+
+
+def _model_step(model: torch.nn.Module, x: torch.Tensor, mode: str) -> Callable[[], torch.Tensor]:
+    """A call that runs ``model`` on ``x`` as a throughput suite times it: ``forward`` (eval mode,
+    no gradient) or ``forward-backward`` (train mode, backward of the summed output)."""
+    if mode == "forward":
+        model.eval()
+
+        def forward() -> torch.Tensor:
+            with torch.no_grad():
+                return model(x)
+
+        return forward
+    if mode != "forward-backward":
+        raise ValueError(f"mode must be 'forward' or 'forward-backward', got {mode!r}")
+    model.train()
+
+    def forward_backward() -> torch.Tensor:
+        model.zero_grad(set_to_none=True)
+        out = model(x)
+        out.sum().backward()
+        return out
+
+    return forward_backward
+
+
+@pytest.fixture
+def model_step() -> Callable[..., Callable[[], torch.Tensor]]:
+    """``model_step(model, x, mode)``: the forward or forward-backward call a suite times."""
+    return _model_step
 
 
 @cache

@@ -80,27 +80,16 @@ NETS = [
 
 @pytest.mark.parametrize("mode", ["forward", "forward-backward"])
 @pytest.mark.parametrize(("sid", "n", "k", "t", "side", "width"), NETS, ids=[c[0] for c in NETS])
-def test_poseconv3d_slowonly_throughput(bench, benchmark, device, mode, sid, n, k, t, side, width):
+def test_poseconv3d_slowonly_throughput(
+    bench, benchmark, model_step, device, mode, sid, n, k, t, side, width
+):
     benchmark.group = f"poseconv3d-slowonly-{mode}"
     if benchmark.disabled:
         n, t, side = 2, 4, 16
     torch.manual_seed(0)
     model = SlowOnly3D(60, k, width).to(device)
     x = torch.randn(n, k, t, side, side, device=device)
-    if mode == "forward":
-        model.eval()
-
-        def step():
-            with torch.no_grad():
-                return model(x)
-    else:
-        model.train()
-
-        def step():
-            model.zero_grad(set_to_none=True)
-            out = model(x)
-            out.sum().backward()
-            return out
+    step = model_step(model, x, mode)
 
     flops = count_flops(step)
     out = bench(

@@ -25,27 +25,14 @@ SHAPES = [
 
 @pytest.mark.parametrize("mode", ["forward", "forward-backward"])
 @pytest.mark.parametrize(("sid", "layout", "n", "t", "m"), SHAPES, ids=[s[0] for s in SHAPES])
-def test_stgcn_throughput(bench, benchmark, device, mode, sid, layout, n, t, m):
+def test_stgcn_throughput(bench, benchmark, model_step, device, mode, sid, layout, n, t, m):
     benchmark.group = f"stgcn-{mode}"
     if benchmark.disabled:
         n, t = 1, 16
     torch.manual_seed(0)
     model = STGCN(60, layout, "spatial", edge_importance=True).to(device)
     x = torch.randn(n, 3, t, model.num_joints, m, device=device)
-    if mode == "forward":
-        model.eval()
-
-        def step():
-            with torch.no_grad():
-                return model(x)
-    else:
-        model.train()
-
-        def step():
-            model.zero_grad(set_to_none=True)
-            out = model(x)
-            out.sum().backward()
-            return out
+    step = model_step(model, x, mode)
 
     flops = count_flops(step)
     out = bench(
