@@ -9,6 +9,7 @@ linear-evaluation protocol — written once, here.
 
 from implementations.crrl.encoder import GRUDecoder, GRUEncoder
 from implementations.crrl.evaluation import (
+    Outcome,
     Scores,
     SequenceSource,
     Views,
@@ -21,6 +22,7 @@ from implementations.crrl.evaluation import (
     scale_to_unit,
     summary,
     supervised_ceiling,
+    variant_gap,
 )
 from implementations.crrl.fuser import (
     ConcatFeatures,
@@ -48,6 +50,7 @@ __all__ = [
     "GRUEncoder",
     "JointObjective",
     "KeyQueue",
+    "Outcome",
     "Scores",
     "SequenceReconstructor",
     "SequenceSource",
@@ -73,5 +76,6 @@ __all__ = [
     "summary",
     "supervised_ceiling",
     "valid_mask",
+    "variant_gap",
     "velocity",
 ]

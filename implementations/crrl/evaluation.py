@@ -30,6 +30,7 @@ from torch import Tensor, nn
 
 from implementations.crrl.sequences import pack_batch
 from implementations.stgcn import STGCN, scaled_widths
+from repro.claims import Measurement
 from repro.data.skeleton import SkeletonSequences
 from repro.data.skeleton_transforms import resample, rotate
 from repro.skeleton_recipe import (
@@ -200,6 +201,36 @@ class Scores:
     linear: float
     linear_perturbed: float
     knn: float
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One seed on one dataset: every variant's scores, the recipe's floors, the supervised
+    ST-GCN ceiling (%, None where not trained), seconds, the data in words."""
+
+    scores: dict[str, Scores]
+    floors: Floors
+    supervised: float | None
+    seconds: float
+    dataset: str
+
+
+def variant_gap(
+    claim_id: str, outcomes: list[Outcome], a: str, b: str, field: str = "linear"
+) -> Measurement:
+    """Variant ``a`` − variant ``b`` on one score ``field`` over paired seeds (same data order and
+    augmentation stream for both), with both variants' summaries and the reference points in the
+    note."""
+    scores = [o.scores for o in outcomes]
+    return Measurement.paired_gap(
+        claim_id,
+        [getattr(s[a], field) for s in scores],
+        [getattr(s[b], field) for s in scores],
+        dataset=outcomes[0].dataset,
+        seconds=sum(o.seconds for o in outcomes),
+        device="cpu",
+        note=f"{summary(scores, (a, b))}; {reference_note(outcomes)}",
+    )
 
 
 def summary(outcomes: list[dict[str, Scores]], variants: tuple[str, ...]) -> str:

@@ -30,7 +30,7 @@ import torch
 
 from implementations.crrl import models
 from implementations.crrl.evaluation import (
-    Scores,
+    Outcome,
     SequenceSource,
     cross_subject,
     linear_evaluation,
@@ -40,6 +40,7 @@ from implementations.crrl.evaluation import (
     reference_points,
     scale_to_unit,
     summary,
+    variant_gap,
 )
 from implementations.crrl.fuser import ConcatFeatures
 from implementations.crrl.paper import ABOVE_FLOOR, DATASETS, ORDERINGS, PAPER_TABLE, VARIANTS
@@ -47,7 +48,6 @@ from repro.claims import Measurement
 from repro.data.skeleton import load_msr_action3d, load_utkinect
 from repro.experiment import Experiment
 from repro.runner import RunContext
-from repro.skeleton_recipe import Floors
 from repro.train import TrainConfig, fit, model_loss
 
 LOADERS = {"msr": load_msr_action3d, "utk": load_utkinect}
@@ -67,18 +67,6 @@ class Job:
     ceiling_width: int
     ceiling_epochs: int
     data_root: str | None
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One seed on one dataset: every variant's scores, the recipe's floors, the supervised
-    ST-GCN ceiling (%), seconds."""
-
-    scores: dict[str, Scores]
-    floors: Floors
-    supervised: float | None
-    seconds: float
-    dataset: str
 
 
 def pretrain_config(epochs: int) -> TrainConfig:
@@ -168,25 +156,11 @@ def run_dataset(key: str, ctx: RunContext) -> Iterator[Measurement]:
     ]
     outcomes = ctx.map(run_seed, jobs, desc=f"crrl {key}")
     scores = [o.scores for o in outcomes]
-    ceiling_note = reference_note(outcomes)
-    ctx.log(f"crrl {key}: {summary(scores, tuple(VARIANTS))}; {ceiling_note}")
-    seconds = sum(o.seconds for o in outcomes)
-
-    def gap(cid: str, a: str, b: str) -> Measurement:
-        return Measurement.paired_gap(
-            cid,
-            [s[a].linear for s in scores],
-            [s[b].linear for s in scores],
-            dataset=outcomes[0].dataset,
-            seconds=seconds,
-            device="cpu",
-            note=f"{summary(scores, (a, b))}; {ceiling_note}",
-        )
-
+    ctx.log(f"crrl {key}: {summary(scores, tuple(VARIANTS))}; {reference_note(outcomes)}")
     for what, a, b, _, _ in ORDERINGS:
-        yield gap(f"crrl.abstract.{what}-{key}", a, b)
+        yield variant_gap(f"crrl.abstract.{what}-{key}", outcomes, a, b)
     for v in ABOVE_FLOOR:
-        yield gap(f"crrl.floor.{v}-above-random-{key}", v, "random")
+        yield variant_gap(f"crrl.floor.{v}-above-random-{key}", outcomes, v, "random")
 
 
 def paper_table(ctx: RunContext) -> Iterator[Measurement]:

@@ -35,6 +35,7 @@ from functools import partial
 import torch
 
 from implementations.crrl import (
+    Outcome,
     Scores,
     SequenceSource,
     Views,
@@ -45,6 +46,7 @@ from implementations.crrl import (
     reference_note,
     reference_points,
     summary,
+    variant_gap,
 )
 from implementations.crrl.encoder import GRUEncoder
 from implementations.ssl_taxonomy.configs import COMBINED, CONFIGS, SINGLE
@@ -59,7 +61,6 @@ from repro.claims import Measurement
 from repro.data.skeleton import load_msr_action3d, load_utkinect
 from repro.experiment import Experiment
 from repro.runner import RunContext
-from repro.skeleton_recipe import Floors
 from repro.train import TrainConfig, fit, model_loss
 
 LOADERS = {"msr": load_msr_action3d, "utk": load_utkinect}
@@ -80,18 +81,6 @@ class Job:
     ceiling_width: int
     ceiling_epochs: int
     data_root: str | None
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One seed on one dataset: every objective's scores, the recipe's floors, the supervised
-    ST-GCN ceiling (%, None where not trained), seconds."""
-
-    scores: dict[str, Scores]
-    floors: Floors
-    supervised: float | None
-    seconds: float
-    dataset: str
 
 
 def pretrain_config(epochs: int) -> TrainConfig:
@@ -175,27 +164,14 @@ def run_dataset(key: str, ctx: RunContext) -> Iterator[Measurement]:
     ]
     outcomes = ctx.map(run_seed, jobs, desc=f"ssl_taxonomy {key}")
     scores = [o.scores for o in outcomes]
-    references = reference_note(outcomes)
-    ctx.log(f"ssl_taxonomy {key}: {summary(scores, VARIANTS)}; {references}")
-    seconds = sum(o.seconds for o in outcomes)
-
-    def gap(cid: str, a: str, b: str, field: str = "linear") -> Measurement:
-        return Measurement.paired_gap(
-            cid,
-            [getattr(s[a], field) for s in scores],
-            [getattr(s[b], field) for s in scores],
-            dataset=outcomes[0].dataset,
-            seconds=seconds,
-            device="cpu",
-            note=f"{summary(scores, (a, b))}; {references}",
-        )
-
+    ctx.log(f"ssl_taxonomy {key}: {summary(scores, VARIANTS)}; {reference_note(outcomes)}")
     for what, a, b, _ in README_ORDERINGS:
-        yield gap(f"ssl_taxonomy.readme.{what}-{key}", a, b)
+        yield variant_gap(f"ssl_taxonomy.readme.{what}-{key}", outcomes, a, b)
     for what, a, b, _, field in ABSTRACT_ORDERINGS:
-        yield gap(f"ssl_taxonomy.abstract.{what}-{key}", a, b, field)
+        yield variant_gap(f"ssl_taxonomy.abstract.{what}-{key}", outcomes, a, b, field)
     for v in (*SINGLE, *COMBINED):
-        yield gap(f"ssl_taxonomy.floor.{v.replace('+', '-')}-above-random-{key}", v, "random")
+        cid = f"ssl_taxonomy.floor.{v.replace('+', '-')}-above-random-{key}"
+        yield variant_gap(cid, outcomes, v, "random")
 
 
 def _claims(key: str) -> tuple[str, ...]:
