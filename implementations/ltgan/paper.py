@@ -80,10 +80,10 @@ MIX = "PacGAN's 2-D mixtures (ring of 8, grid of 25), synthetic"
 DIGITS = "MNIST test digits (28 × 28), our classifier's feature space"
 T = "tests/ltgan/"
 PACGAN = (
-    "PacGAN (Lin et al., NeurIPS 2018), Table 1, GAN row on 2D-ring / 2D-grid, written from "
-    "memory and NOT verified: the table is an image in the authors' repository "
-    "(github.com/fjxmlzn/PacGAN, synthetic_data_experiments/results/Table1.png) and the paper's "
-    "text was not reachable; check these numbers against the paper before relying on them. The "
+    "PacGAN (Lin et al., NeurIPS 2018), Table 1, GAN row on 2D-ring / 2D-grid (mean ± standard "
+    "error over 10 trials: ring 6.3 ± 0.5 modes, 98.2 ± 0.2 %, 0.45 ± 0.09; grid 17.3 ± 0.8, "
+    "94.8 ± 0.7 %, 0.70 ± 0.07), read in the table image the authors publish beside their code "
+    "(github.com/fjxmlzn/PacGAN @ 190853e, synthetic_data_experiments/results/Table1.png). The "
     "setup (modes, std, 2,500 samples, 3σ, a mode covered by one high-quality sample) is "
     "confirmed from that code"
 )
@@ -185,7 +185,7 @@ def _pacgan(cid: str, what: str, metric: str, value: float, tol: float) -> Claim
         metric=metric,
         kind="numeric",
         paper_value=value,
-        confidence="secondary",
+        confidence="confirmed",
         confidence_note=PACGAN,
         dataset="PacGAN's mixture, its GAN (MLP, 400 epochs of 100,000 samples)",
         tolerance=tol,
