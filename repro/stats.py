@@ -35,7 +35,9 @@ def welch_ci(
     """mean(a) − mean(b) with its Welch interval: (difference, low, high).
 
     Degrees of freedom by the Welch–Satterthwaite equation. With fewer than two samples on
-    either side the interval is unbounded (the gap cannot be judged).
+    either side the interval is unbounded (the gap cannot be judged). When neither side varies
+    the t interval degenerates to a point whatever n is; see :func:`_no_spread` for what is
+    returned then.
     """
     x = np.asarray(a, dtype=np.float64)
     y = np.asarray(b, dtype=np.float64)
@@ -45,7 +47,8 @@ def welch_ci(
     vx, vy = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
     se = math.sqrt(vx + vy)
     if se == 0.0:
-        return diff, diff, diff
+        # complete separation of the two samples: the exact two-sided rank-sum p-value
+        return _no_spread(diff, 2.0 / math.comb(x.size + y.size, x.size), level)
     dof = (vx + vy) ** 2 / (vx**2 / (x.size - 1) + vy**2 / (y.size - 1))
     half = sps.t.ppf(0.5 + level / 2, dof) * se
     return diff, diff - half, diff + half
@@ -58,7 +61,9 @@ def paired_ci(
 
     ``a[i]`` and ``b[i]`` come from the same seed or split (same data order, same augmentation
     stream), so the spread that the two share cancels in ``a[i] − b[i]``. The interval is
-    mean(d) ± t_{n−1} · sd(d) / √n. With fewer than two pairs it is unbounded.
+    mean(d) ± t_{n−1} · sd(d) / √n. With fewer than two pairs it is unbounded. When every
+    difference is the same the t interval degenerates to a point whatever n is; see
+    :func:`_no_spread` for what is returned then.
     """
     x = np.asarray(a, dtype=np.float64)
     y = np.asarray(b, dtype=np.float64)
@@ -73,9 +78,25 @@ def paired_ci(
         return diff, -math.inf, math.inf
     se = float(d.std(ddof=1)) / math.sqrt(d.size)
     if se == 0.0:
-        return diff, diff, diff
+        # every difference on one side: the exact two-sided sign-test p-value
+        return _no_spread(diff, 2.0 ** (1 - d.size), level)
     half = float(sps.t.ppf(0.5 + level / 2, d.size - 1)) * se
     return diff, diff - half, diff + half
+
+
+def _no_spread(diff: float, p_value: float, level: float) -> tuple[float, float, float]:
+    """The interval of a gap whose samples show no spread (integer metrics, saturated scores).
+
+    A zero standard error makes the t interval the single point ``diff``, which would call a
+    gap certain from two seeds. Instead the distribution-free test of the same data decides:
+    when its exact p-value (sign test for pairs, rank-sum test for two samples, both at their
+    most extreme outcome) is at most 1 − ``level``, the point interval stands (e.g. six or more
+    pairs at 95 %); otherwise, or when the gap is exactly 0 (no sign to test), the data cannot
+    tell and the interval is unbounded.
+    """
+    if diff != 0.0 and p_value <= 1.0 - level:
+        return diff, diff, diff
+    return diff, -math.inf, math.inf
 
 
 def moved(

@@ -123,6 +123,20 @@ def test_paired_interval_matches_scipy_and_cancels_shared_spread():
         stats.paired_ci([1.0, 2.0], [1.0])
 
 
+def test_intervals_without_spread_follow_the_exact_tests():
+    """Identical differences make the t interval a point; two seeds must not make a gap certain.
+    The point stands only where the sign test (pairs) or the rank-sum test (two samples) at its
+    most extreme outcome reaches p ≤ 0.05: six pairs (2^-5), four against four (2/70)."""
+    for n in range(2, 6):
+        assert stats.paired_ci([2.0] * n, [1.0] * n) == (1.0, -math.inf, math.inf)
+    assert stats.paired_ci([2.0] * 6, [1.0] * 6) == (1.0, 1.0, 1.0)
+    assert stats.paired_ci([3.0] * 9, [3.0] * 9)[1] == -math.inf  # gap exactly 0: no sign
+    assert stats.welch_ci([8.0] * 3, [6.0] * 4)[1] == -math.inf  # 2/35 > 0.05
+    assert stats.welch_ci([8.0] * 4, [6.0] * 4) == (2.0, 2.0, 2.0)
+    m = Measurement.paired_gap("x", [2.0, 2.0], [1.0, 1.0])
+    assert m.ci == (-math.inf, math.inf)
+
+
 def test_moved_rule():
     assert stats.moved(81.4, 0.07, 81.5, 0.07, 0.5) == (False, 0.5)
     moved, threshold = stats.moved(81.4, 0.5, 79.0, 0.5, 0.1)
