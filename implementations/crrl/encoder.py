@@ -74,7 +74,7 @@ class GRUEncoder(nn.Module):
         if self.pooling == "mean":
             pooled = out.sum(1) / lengths.to(out.dtype)[:, None]
         else:
-            pooled = out[torch.arange(len(out)), lengths - 1]
+            pooled = out[torch.arange(len(out), device=out.device), lengths - 1]
         return out, pooled
 
     def forward(self, x: Tensor) -> Tensor:

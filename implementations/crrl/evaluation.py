@@ -87,11 +87,16 @@ def cross_subject(data: SkeletonSequences) -> tuple[SkeletonSequences, SkeletonS
 
 
 def reference_points(
-    train: SkeletonSequences, test: SkeletonSequences, seed: int, epochs: int, width: int
+    train: SkeletonSequences,
+    test: SkeletonSequences,
+    seed: int,
+    epochs: int,
+    width: int,
+    device: str = "cpu",
 ) -> tuple[Floors, float | None]:
     """The recipe's 1-NN and ridge floors, and the accuracy (%) of :func:`supervised_ceiling`
     (None with ``epochs`` 0: the ceiling is not trained for this seed)."""
-    ceiling = supervised_ceiling(train, test, seed, epochs, width) if epochs else None
+    ceiling = supervised_ceiling(train, test, seed, epochs, width, device) if epochs else None
     return floors(train, test, CEILING_RECIPE), ceiling
 
 
@@ -100,11 +105,16 @@ CEILING_RECIPE = Recipe(frames=32)
 
 
 def supervised_ceiling(
-    train: SkeletonSequences, test: SkeletonSequences, seed: int, epochs: int, width: int
+    train: SkeletonSequences,
+    test: SkeletonSequences,
+    seed: int,
+    epochs: int,
+    width: int,
+    device: str = "cpu",
 ) -> float:
     """Test accuracy (%) of a supervised ST-GCN (spatial partitions, edge importance, widths
-    ``width``-2·``width``-4·``width``) trained with labels by the shared recipe — the upper
-    reference the self-supervised encoders are read against."""
+    ``width``-2·``width``-4·``width``) trained with labels by the shared recipe on ``device`` —
+    the upper reference the self-supervised encoders are read against."""
     torch.manual_seed(seed)
     model = STGCN(
         len(train.classes),
@@ -113,7 +123,7 @@ def supervised_ceiling(
         edge_importance=True,
         widths=scaled_widths(width),
         dropout=DROPOUT,
-    )
+    ).to(device)
     history = fit(
         model,
         AugmentedSequences(train, CEILING_RECIPE),
@@ -213,6 +223,8 @@ class Outcome:
     supervised: float | None
     seconds: float
     dataset: str
+    #: where the encoders were trained (the run's ``--device``)
+    device: str = "cpu"
 
 
 def variant_gap(
@@ -228,7 +240,7 @@ def variant_gap(
         [getattr(s[b], field) for s in scores],
         dataset=outcomes[0].dataset,
         seconds=sum(o.seconds for o in outcomes),
-        device="cpu",
+        device=outcomes[0].device,
         note=f"{summary(scores, (a, b))}; {reference_note(outcomes)}",
     )
 

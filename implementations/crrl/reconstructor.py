@@ -37,7 +37,7 @@ class SequenceReconstructor(nn.Module):
         """L_SER and the encoder's pooled feature (N, H) of the same pass."""
         out, pooled = self.encoder.encode(frames, lengths)  # (N, T, H), (N, H)
         first = out[:, 0]
-        last = out[torch.arange(len(out)), lengths - 1]
+        last = out[torch.arange(len(out), device=out.device), lengths - 1]
         forward_target, reverse_target = reconstruction_targets(frames, lengths)
         t = frames.shape[1]
         loss = sequence_sse(self.decoder(first, lengths, t), forward_target, lengths)

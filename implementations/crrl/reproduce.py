@@ -67,6 +67,7 @@ class Job:
     ceiling_width: int
     ceiling_epochs: int
     data_root: str | None
+    device: str = "cpu"
 
 
 def pretrain_config(epochs: int) -> TrainConfig:
@@ -97,12 +98,12 @@ def run_seed(job: Job) -> Outcome:
 
     def trained(build):
         torch.manual_seed(job.seed)
-        model = build()
+        model = build().to(job.device)
         fit(model, source, cfg, job.seed, loss_fn=model_loss)
         return model
 
     torch.manual_seed(job.seed)
-    floor = models.encoder(d, job.hidden)
+    floor = models.encoder(d, job.hidden).to(job.device)
     ser = trained(lambda: models.reconstructor(d, job.hidden))
     cml = trained(lambda: models.motion_learner(d, job.hidden))
     crrl = trained(lambda: models.distilled(cml, d, job.hidden))
@@ -127,14 +128,15 @@ def run_seed(job: Job) -> Outcome:
         for name, enc in encoders.items()
     }
     floor_scores, ceiling = reference_points(
-        train, test, job.seed, job.ceiling_epochs, job.ceiling_width
+        train, test, job.seed, job.ceiling_epochs, job.ceiling_width, job.device
     )
     described = (
         f"{DATASETS[job.dataset]}, cross-subject odd/even ({len(train)}/{len(test)}), at most "
         f"{job.max_frames} frames, Bi-GRU 2×{job.hidden} (authors' 2×256), {job.epochs} "
         f"pretraining epochs, linear probe {job.probe_epochs} epochs"
     )
-    return Outcome(scores, floor_scores, ceiling, time.perf_counter() - start, described)
+    seconds = time.perf_counter() - start
+    return Outcome(scores, floor_scores, ceiling, seconds, described, job.device)
 
 
 def run_dataset(key: str, ctx: RunContext) -> Iterator[Measurement]:
@@ -151,6 +153,7 @@ def run_dataset(key: str, ctx: RunContext) -> Iterator[Measurement]:
             # the ceiling costs as much as all pretraining: seed 0 only, but in full runs
             ceiling_epochs=ctx.pick(1, 15, 60) if seed == 0 or ctx.size == "full" else 0,
             data_root=ctx.data_root,
+            device=ctx.device,
         )
         for seed in range(ctx.n_seeds(2, 5, 10))
     ]

@@ -81,6 +81,7 @@ class Job:
     ceiling_width: int
     ceiling_epochs: int
     data_root: str | None
+    device: str = "cpu"
 
 
 def pretrain_config(epochs: int) -> TrainConfig:
@@ -130,7 +131,7 @@ def run_seed(job: Job) -> Outcome:
             BU_QUEUE,
             TD_QUEUE,
             job.max_frames,
-        )
+        ).to(job.device)
         if name != "random":
             fit(model, source, pretrain_config(job.epochs), job.seed, loss_fn=model_loss)
         scores[name] = score(model.encoder)
@@ -140,9 +141,10 @@ def run_seed(job: Job) -> Outcome:
         f"{job.epochs} pretraining epochs, linear probe {job.probe_epochs} epochs"
     )
     floor_scores, ceiling = reference_points(
-        train, test, job.seed, job.ceiling_epochs, job.ceiling_width
+        train, test, job.seed, job.ceiling_epochs, job.ceiling_width, job.device
     )
-    return Outcome(scores, floor_scores, ceiling, time.perf_counter() - start, described)
+    seconds = time.perf_counter() - start
+    return Outcome(scores, floor_scores, ceiling, seconds, described, job.device)
 
 
 def run_dataset(key: str, ctx: RunContext) -> Iterator[Measurement]:
@@ -159,6 +161,7 @@ def run_dataset(key: str, ctx: RunContext) -> Iterator[Measurement]:
             # the ceiling costs as much as several objectives: seed 0 only, but in full runs
             ceiling_epochs=ctx.pick(1, 15, 60) if seed == 0 or ctx.size == "full" else 0,
             data_root=ctx.data_root,
+            device=ctx.device,
         )
         for seed in range(ctx.n_seeds(2, 5, 10))
     ]
