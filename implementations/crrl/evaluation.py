@@ -44,6 +44,7 @@ from repro.skeleton_recipe import (
     splits,
     train_config,
 )
+from repro.stats import mean_std
 from repro.train import TensorData, TrainConfig, features, fit, knn_accuracy, linear_probe
 
 
@@ -248,13 +249,13 @@ def variant_gap(
 def summary(outcomes: list[dict[str, Scores]], variants: tuple[str, ...]) -> str:
     """Mean ± std over seeds of each variant's linear, perturbed-linear and 1-NN accuracy."""
 
-    def mean_std(values: list[float]) -> str:
-        return f"{np.mean(values):.1f} ± {np.std(values, ddof=1) if len(values) > 1 else 0.0:.1f}"
+    def fmt(values: list[float]) -> str:
+        return "{:.1f} ± {:.1f}".format(*mean_std(values))
 
     return "; ".join(
-        f"{v}: linear {mean_std([o[v].linear for o in outcomes])}, "
-        f"perturbed {mean_std([o[v].linear_perturbed for o in outcomes])}, "
-        f"1-NN {mean_std([o[v].knn for o in outcomes])}"
+        f"{v}: linear {fmt([o[v].linear for o in outcomes])}, "
+        f"perturbed {fmt([o[v].linear_perturbed for o in outcomes])}, "
+        f"1-NN {fmt([o[v].knn for o in outcomes])}"
         for v in variants
     )
 
