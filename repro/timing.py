@@ -199,12 +199,18 @@ def count_flops(fn: Callable[[], Any]) -> int:
     """FLOPs (2 per multiply-add) of the matrix products, convolutions and attention of ``fn()``,
     backward included when ``fn`` runs it, by ``torch.utils.flop_counter``.
 
-    Attention runs on SDPA's math backend while counting: the fused kernels are invisible to the
-    counter. Element-wise operations are not counted.
+    Attention runs on SDPA's math backend and cuDNN is off while counting: fused kernels are
+    invisible to the counter (a cuDNN GRU is one ``_cudnn_rnn`` call, and the CRRL and taxonomy
+    suites read 0 GFLOP on the H100; without cuDNN the RNN runs as matrix products). Element-wise
+    operations are not counted.
     """
     from torch.nn.attention import SDPBackend, sdpa_kernel
     from torch.utils.flop_counter import FlopCounterMode
 
-    with sdpa_kernel(SDPBackend.MATH), FlopCounterMode(display=False) as counter:
+    with (
+        sdpa_kernel(SDPBackend.MATH),
+        torch.backends.cudnn.flags(enabled=False),
+        FlopCounterMode(display=False) as counter,
+    ):
         fn()
     return int(counter.get_total_flops())

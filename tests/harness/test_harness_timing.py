@@ -108,3 +108,25 @@ def test_count_flops_counts_forward_and_backward_matmuls():
     b = torch.randn(8, 3, requires_grad=True)
     assert count_flops(lambda: a @ b) == 2 * 4 * 8 * 3
     assert count_flops(lambda: (a @ b).sum().backward()) == 3 * 2 * 4 * 8 * 3
+
+
+@pytest.mark.parametrize(
+    "device",
+    [
+        "cpu",
+        pytest.param(
+            "cuda",
+            marks=pytest.mark.skipif(
+                not torch.cuda.is_available(), reason="needs a CUDA GPU: cuDNN's fused GRU"
+            ),
+        ),
+    ],
+)
+def test_count_flops_sees_a_gru(device):
+    """One GRU layer over T steps of N sequences: 3 gates, each an (I→H) and an (H→H) product per
+    step, 2·N·T·3·H·(I + H) FLOPs (the first step's hidden product on a zero state included) —
+    on CUDA too, where cuDNN would run it as one kernel the counter cannot see."""
+    n, t, i, h = 5, 7, 6, 4
+    gru = torch.nn.GRU(i, h, batch_first=True).to(device)
+    x = torch.randn(n, t, i, device=device)
+    assert count_flops(lambda: gru(x)) == 2 * n * t * 3 * h * (i + h)
