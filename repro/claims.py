@@ -114,6 +114,39 @@ class Claim:
         if self.confidence == "secondary" and not self.confidence_note:
             raise ValueError(f"claim {self.id}: a secondary number must name its source")
 
+    @classmethod
+    def identity(
+        cls,
+        id: str,
+        statement: str,
+        source: str,
+        metric: str,
+        check: Callable[[torch.Generator], float],
+        test: str,
+        *,
+        tolerance: float = 0.0,
+        dataset: str = "seeded random instances",
+        confidence: Confidence = "confirmed",
+        confidence_note: str = "",
+    ) -> Claim:
+        """An exact property: ``check`` measures the largest deviation on one seeded random
+        instance, ``test`` names the property test that calls it; reproduced when the
+        deviation is ``<= tolerance`` (0: bit for bit)."""
+        return cls(
+            id=id,
+            statement=statement,
+            source=source,
+            metric=metric,
+            kind="identity",
+            paper_value=None,
+            confidence=confidence,
+            dataset=dataset,
+            tolerance=tolerance,
+            test=test,
+            confidence_note=confidence_note,
+            check=check,
+        )
+
     @property
     def paper(self) -> str:
         return self.id.split(".", 1)[0]

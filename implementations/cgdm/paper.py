@@ -80,13 +80,11 @@ def _gap(claim_id: str) -> Claim:
 
 
 def _identity(claim_id: str, statement: str, source: str, metric: str, tol: float, check, test):
-    return Claim(
+    return Claim.identity(
         id=claim_id,
         statement=statement,
         source=source,
         metric=metric,
-        kind="identity",
-        paper_value=None,
         confidence="confirmed",
         dataset="seeded random instances",
         tolerance=tol,

@@ -122,13 +122,11 @@ def _paper_table(what: str) -> Claim:
 
 
 def _identity(cid: str, statement: str, source: str, tol: float, test: str, check) -> Claim:
-    return Claim(
+    return Claim.identity(
         id=cid,
         statement=statement,
         source=source,
         metric="max |deviation|",
-        kind="identity",
-        paper_value=None,
         confidence="confirmed",
         dataset="random instances",
         tolerance=tol,

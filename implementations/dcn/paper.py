@@ -64,13 +64,11 @@ def _identity(
     check: Callable[[torch.Generator], float],
     test: str,
 ) -> Claim:
-    return Claim(
+    return Claim.identity(
         id=cid,
         statement=statement,
         source=source,
         metric=metric,
-        kind="identity",
-        paper_value=0.0,
         confidence="confirmed",
         dataset=ANY,
         tolerance=tol,

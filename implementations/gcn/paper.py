@@ -197,20 +197,18 @@ CLAIMS = (
         # our choice, fixed before measuring: linear within ±0.15 on the exponent
         tolerance=0.15,
     ),
-    Claim(
+    Claim.identity(
         id="gcn.eq8.spectrum",
         statement="I_N + D^-1/2 A D^-1/2 has eigenvalues in the range [0, 2]",
         source="Sec. 2.2, before Eq. (8)",
         metric="max asymmetry and distance of an eigenvalue outside [0, 2]",
-        kind="identity",
-        paper_value=None,
         confidence="confirmed",
         dataset="any undirected graph",
         tolerance=1e-9,
         test="tests/gcn/test_gcn_propagation.py::test_gcn_eq8_spectrum",
         check=identity_checks.spectrum,
     ),
-    Claim(
+    Claim.identity(
         id="gcn.eq8.renormalized-spectrum",
         statement=(
             "Derived, not stated in the paper: the renormalised operator D̃^-1/2 Ã D̃^-1/2 has "
@@ -218,15 +216,13 @@ CLAIMS = (
         ),
         source="derived from Sec. 2.2, Eq. (8)",
         metric="max violation of (−1, 1] and |λ_max − 1|",
-        kind="identity",
-        paper_value=None,
         confidence="assumed",
         dataset="any undirected graph",
         tolerance=1e-5,
         test="tests/gcn/test_gcn_propagation.py::test_gcn_eq8_renormalized_spectrum",
         check=identity_checks.renormalized_spectrum,
     ),
-    Claim(
+    Claim.identity(
         id="gcn.eq7.chebyshev-first-order",
         statement=(
             "With K = 1, λ_max = 2 and θ = θ'_0 = −θ'_1 the Chebyshev filter equals "
@@ -234,8 +230,6 @@ CLAIMS = (
         ),
         source="Sec. 2.2, Eq. (5)–(7)",
         metric="max |difference| (float32)",
-        kind="identity",
-        paper_value=None,
         confidence="confirmed",
         dataset="any undirected graph",
         tolerance=1e-4,

@@ -45,13 +45,11 @@ VS_MASK_NOTE = (
 def _identity(
     claim_id: str, statement: str, metric: str, check: Callable[[torch.Generator], float], test: str
 ) -> Claim:
-    return Claim(
+    return Claim.identity(
         id=claim_id,
         statement=statement,
         source=METHOD,
         metric=metric,
-        kind="identity",
-        paper_value=0.0,
         confidence="confirmed",
         dataset=RANDOM,
         tolerance=0.0,

@@ -92,13 +92,11 @@ ROBUSTNESS_NOTE = (
 
 
 def _identity(cid: str, statement: str, source: str, metric: str, tol: float, test: str) -> Claim:
-    return Claim(
+    return Claim.identity(
         id=cid,
         statement=statement,
         source=source,
         metric=metric,
-        kind="identity",
-        paper_value=None,
         confidence="confirmed",
         dataset="random clips (seeded instances)",
         tolerance=tol,

@@ -155,13 +155,11 @@ def _readme_value(variant: str, column: int) -> Claim:
 
 
 def _identity(cid: str, statement: str, source: str, tol: float, test: str, check) -> Claim:
-    return Claim(
+    return Claim.identity(
         id=cid,
         statement=statement,
         source=source,
         metric="max |deviation|",
-        kind="identity",
-        paper_value=None,
         confidence="confirmed",
         dataset="random instances",
         tolerance=tol,

@@ -217,69 +217,59 @@ def _not_run(claim_id: str, statement: str, source: str, value: float, dataset: 
 
 
 CLAIMS: tuple[Claim, ...] = (
-    Claim(
+    Claim.identity(
         id="stgcn.sec3.edge-importance-ones",
         statement="with every edge-importance mask M = 1, ST-GCN with M computes the same "
         "outputs and weight gradients as ST-GCN without M (same weights)",
         source="Sec. 3.5 (learnable edge importance weighting)",
         metric="max |difference| of outputs and gradients",
-        kind="identity",
-        paper_value=None,
         confidence="confirmed",
         dataset="random inputs",
         tolerance=1e-5,
         test="tests/stgcn/test_stgcn_network.py::test_stgcn_sec3_edge_importance_ones_matches_plain",
         check=identity_checks.edge_importance_ones,
     ),
-    Claim(
+    Claim.identity(
         id="stgcn.sec3.partitions-sum",
         statement="the K subsets of every partition strategy sum to the normalised "
         "neighbourhood, and have the hand-derived non-zero counts per subset",
         source="Sec. 3.4 (partition strategies), Fig. 3",
         metric="max |Σ_k A_k − normalised neighbourhood|",
-        kind="identity",
-        paper_value=None,
         confidence="confirmed",
         dataset="openpose, ntu-rgb+d and kinect-v1 graphs",
         tolerance=1e-12,
         test="tests/stgcn/test_stgcn_graph.py::test_stgcn_sec3_partitions_sum_to_neighbourhood",
         check=identity_checks.partitions_sum,
     ),
-    Claim(
+    Claim.identity(
         id="stgcn.sec3.joint-permutation",
         statement="relabelling the joints (and permuting A, M and the data BN accordingly) "
         "permutes the unit features and leaves the pooled output unchanged",
         source="Sec. 3.3-3.4 (graph convolution on the skeleton graph)",
         metric="max |difference| of outputs",
-        kind="identity",
-        paper_value=None,
         confidence="confirmed",
         dataset="random inputs",
         tolerance=1e-4,
         test="tests/stgcn/test_stgcn_network.py::test_stgcn_sec3_joint_permutation_equivariance",
         check=identity_checks.joint_permutation,
     ),
-    Claim(
+    Claim.identity(
         id="stgcn.sec3.temporal-stride",
         statement="the temporal convolution keeps T at stride 1 and gives ceil(T/2) at stride 2",
         source="Sec. 3.6 (implementing ST-GCN: temporal strides of 2 in two layers)",
         metric="frames out vs expected",
-        kind="identity",
-        paper_value=None,
         confidence="confirmed",
         dataset="random inputs",
         tolerance=0.0,
         test="tests/stgcn/test_stgcn_network.py::test_stgcn_sec3_temporal_stride",
         check=identity_checks.temporal_stride,
     ),
-    Claim(
+    Claim.identity(
         id="stgcn.eq9.symmetric-normalization",
         statement="the symmetric normalisation of Eq. 9, Λ^-1/2 (A + I) Λ^-1/2 of the whole "
         "neighbourhood, is symmetric with its spectrum in [−1, 1]",
         source="Eq. 9 (uni-labelling: f_out = Λ^-1/2 (A + I) Λ^-1/2 f_in W)",
         metric="max asymmetry / spectrum excess",
-        kind="identity",
-        paper_value=None,
         confidence="confirmed",
         dataset="openpose, ntu-rgb+d and kinect-v1 graphs",
         tolerance=1e-10,

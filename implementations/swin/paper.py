@@ -107,68 +107,58 @@ def _table1_flops(claim_id: str, statement: str, gflops: float) -> Claim:
 
 
 CLAIMS = (
-    Claim(
+    Claim.identity(
         id="swin.sec3.cyclic-shift-equivalence",
         statement="Cyclic shift + masking computes exactly the attention inside each shifted "
         "window, as the padding approach does, with as many windows as the regular partition",
         source="Sec. 3.2 (efficient batch computation), Fig. 4",
         metric="max |cyclic − per-window loop| and |padded − per-window loop| (float64)",
-        kind="identity",
-        paper_value=0.0,
         confidence="confirmed",
         dataset="random inputs, sizes, windows and shifts",
         tolerance=1e-10,
         check=identity_checks.cyclic_shift_equivalence,
         test="tests/swin/test_swin_windows.py::test_cyclic_shift_equals_naive_per_window_attention",
     ),
-    Claim(
+    Claim.identity(
         id="swin.sec3.mask-isolation",
         statement="The mask limits self-attention to within each sub-window: tokens of one "
         "sub-window do not influence the outputs of any other",
         source="Sec. 3.2 (efficient batch computation)",
         metric="max output change outside a perturbed sub-window",
-        kind="identity",
-        paper_value=0.0,
         confidence="confirmed",
         dataset="random inputs, sizes, windows and shifts",
         tolerance=0.0,
         check=identity_checks.mask_isolation,
         test="tests/swin/test_swin_windows.py::test_mask_isolates_sub_windows",
     ),
-    Claim(
+    Claim.identity(
         id="swin.eq4.relative-position-index",
         statement="The bias B of Eq. (4) is read from a ((2M−1)², heads) table by the relative "
         "coordinates of query and key",
         source="Sec. 3.2, Eq. (4)",
         metric="index entries that differ from Eq. (4)",
-        kind="identity",
-        paper_value=0.0,
         confidence="confirmed",
         dataset="window sizes 1-9",
         tolerance=0.0,
         check=identity_checks.relative_position_index_eq4,
         test="tests/swin/test_swin_windows.py::test_relative_position_index_eq4",
     ),
-    Claim(
+    Claim.identity(
         id="swin.eq1.msa-flops",
         statement="Global MSA on h × w patches costs 4hwC² + 2(hw)²C",
         source="Sec. 3.2, Eq. (1)",
         metric="|counted − Eq. (1)| / Eq. (1)",
-        kind="identity",
-        paper_value=0.0,
         confidence="confirmed",
         dataset="our module, torch.utils.flop_counter",
         tolerance=0.0,
         check=identity_checks.msa_flops_eq1,
         test="tests/swin/test_swin_flops.py::test_msa_flops_eq1",
     ),
-    Claim(
+    Claim.identity(
         id="swin.eq2.wmsa-flops",
         statement="Window MSA on h × w patches with M × M windows costs 4hwC² + 2M²hwC",
         source="Sec. 3.2, Eq. (2)",
         metric="|counted − Eq. (2)| / Eq. (2)",
-        kind="identity",
-        paper_value=0.0,
         confidence="confirmed",
         dataset="our module, torch.utils.flop_counter",
         tolerance=0.0,
