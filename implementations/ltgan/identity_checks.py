@@ -22,9 +22,11 @@ def _int(gen: torch.Generator, low: int, high: int) -> int:
     return int(torch.randint(low, high + 1, (1,), generator=gen))
 
 
-def _small_game(seed: int, lt: LTConfig | None, latent_dim: int = 3) -> LTGAN:
+def _small_game(seed: int, lt: LTConfig | None, latent_dim: int = 3, pacgan: bool = False) -> LTGAN:
+    """Small players: SN discriminator, or (``pacgan``) batch-norm generator and maxout D."""
     torch.manual_seed(seed)
-    return LTGAN(Generator(latent_dim, (16, 16), (2,), False), Discriminator(2, (16, 16)), lt)
+    g = Generator(latent_dim, (16, 16), (2,), False, batch_norm=pacgan)
+    return LTGAN(g, Discriminator(2, (16, 16), maxout=3 if pacgan else 0), lt)
 
 
 def pairs_balanced(gen: torch.Generator) -> float:
@@ -54,18 +56,21 @@ def symmetric_head(gen: torch.Generator) -> float:
 
 
 def lambda_zero_is_baseline(gen: torch.Generator) -> float:
-    """A few training steps on the ring with λ = 0 against the baseline, same seed: the largest
-    |difference| of any generator or discriminator weight (0: bit for bit)."""
+    """A few training steps on the ring with λ = 0 against the baseline, same seed, with either
+    pair of players: the largest |difference| of any generator or discriminator weight or
+    buffer (batch-norm running statistics included) (0: bit for bit)."""
     seed = int(torch.randint(2**31, (1,), generator=gen))
     steps = _int(gen, 1, 8)
     real = ring().sample(400, torch.Generator().manual_seed(seed))
     config = GanConfig(steps=steps, batch_size=_int(gen, 8, 64), lr_g=1e-3, lr_d=1e-3)
     lt = LTConfig(lam=0.0, eps_scale=float(torch.empty(1).uniform_(0.1, 2, generator=gen)), pairs=8)
+    pacgan = bool(_int(gen, 0, 1))
     runs = []
     for task in (None, lt):
-        game = _small_game(seed, task)
+        game = _small_game(seed, task, pacgan=pacgan)
         fit_gan(game, real, config, seed)
-        runs.append([*game.generator.parameters(), *game.discriminator.parameters()])
+        state = {**game.generator.state_dict(), **game.discriminator.state_dict()}
+        runs.append(list(state.values()))
     with torch.no_grad():
         return max(float((a - b).abs().max()) for a, b in zip(*runs, strict=True))
 

@@ -5,8 +5,8 @@ and on top of consistency regularisation?
   variants (baseline, LT, CR, CR+LT) trained on the same seeds (same initial G and D, real
   batches and latents); PacGAN's metrics on 2,500 samples (:func:`repro.generative_metrics.
   mode_stats`): modes covered, share of high-quality samples, reverse KL. "LT improves" is
-  judged on modes covered by the paired interval of per-seed differences; our baseline is also
-  set beside PacGAN's GAN row.
+  judged on modes covered by the paired interval of per-seed differences; our baseline (PacGAN's
+  players, narrowed) is also set beside PacGAN's GAN row.
 - ``digits``: MNIST test digits; a small classifier (:mod:`implementations.ltgan.
   feature_classifier`) is trained once on 5,000 digits, the GANs on the other 5,000; Fréchet
   distance and precision / recall (k = 3) between 2,000 generated and 2,000 real digits in the
@@ -19,11 +19,12 @@ and its seed is left out of that comparison's pairs, never averaged. Steps per s
 variant (the auxiliary task's cost as a ratio to the baseline in the same run) are in the notes.
 
 Sizes, CPU time of one thread (measured on the project's 2-core machine): quick 2 seeds × 60
-steps (mixtures) and 2 seeds × 60 steps (digits), 28 s; default 3 seeds × 800 steps and 3 seeds
-× 500 steps, 4 min 55 s (about 2.5 min of wall time with ``--jobs 2`` on 2 free cores); full
-10 seeds × 4,000 steps on the mixtures (~17 min) and 5 seeds × 2,000 steps on digits with the
-four sweeps (~90 min: a digit step costs ~43 ms, ~78 ms with LT), about 1 h 50 min in all
-(about 55 min of wall time with ``--jobs 2``).
+steps (mixtures) and 2 seeds × 60 steps (digits); default 3 seeds × 500 steps and 3 seeds × 500
+steps; full 10 seeds × 6,000 steps on the mixtures (a mixture step costs 12 ms for the baseline
+to 18 ms for CR+LT at load 2.4, so ~1 h at that load, less on free cores) and 5 seeds × 2,000
+steps on digits with the four sweeps (~90 min: a digit step costs ~43 ms, ~78 ms with LT),
+about 2.5 h in all (about 75 min of wall time with ``--jobs 2``). The job store keeps every
+finished run, so the same command continues a run cut short.
 """
 
 from __future__ import annotations
@@ -81,13 +82,17 @@ class MixtureProtocol:
     train_points: int = 20_000
 
     def config(self) -> GanConfig:
-        """Adam 1e-3 for both players, β = (0.5, 0.999), batches of 100."""
-        return GanConfig(steps=self.steps, batch_size=self.batch_size, lr_g=1e-3, lr_d=1e-3)
+        """PacGAN's optimiser: Adam 1e-4 for both players, β = (0.8, 0.999), batches of 100."""
+        return GanConfig(
+            steps=self.steps, batch_size=self.batch_size, lr_g=1e-4, lr_d=1e-4, betas=(0.8, 0.999)
+        )
 
     def describe(self, mixture: Mixture) -> str:
         return (
             f"{mixture.name} (std {mixture.std:g}, PacGAN's), {self.train_points:,} points; "
-            f"MLP G 2→128³→2, SN-MLP D 2→128²→1, {self.steps} steps of {self.batch_size}; "
+            f"PacGAN's players narrowed: G 2→128⁴→2 with batch norm, maxout D 2→128³→1 "
+            f"(5 pieces, no spectral norm); Adam 1e-4, β₁ 0.8; {self.steps:,} steps of "
+            f"{self.batch_size} (PacGAN: 400/200 wide, 400,000 steps); "
             f"{self.samples:,} samples scored; synthetic"
         )
 
@@ -101,7 +106,10 @@ def _mixture_job(job: tuple[str, str, int, MixtureProtocol]) -> dict:
     lt, cr = _configs(variant, MIXTURE_PAIRS, cr)
     torch.manual_seed(seed)
     game = LTGAN(
-        Generator(2, (128, 128, 128), (2,), tanh=False), Discriminator(2, (128, 128)), lt, cr
+        Generator(2, (128,) * 4, (2,), tanh=False, batch_norm=True),
+        Discriminator(2, (128,) * 3, maxout=5),
+        lt,
+        cr,
     )
     history = fit_gan(game, real, protocol.config(), seed)
     out = {"failed": history.failed, "diverged_at": history.diverged_at}
@@ -181,7 +189,7 @@ def _summary(runs: Runs, keys: dict[str, str]) -> str:
 
 def _mixtures_run(ctx: RunContext) -> Iterator[Measurement]:
     """Every variant on both mixtures, paired seeds."""
-    protocol = MixtureProtocol(steps=ctx.pick(60, 800, 4000), seeds=ctx.n_seeds(2, 3, 10))
+    protocol = MixtureProtocol(steps=ctx.pick(60, 500, 6000), seeds=ctx.n_seeds(2, 3, 10))
     start = time.perf_counter()
     jobs = [(m, v, s, protocol) for m in MIXTURES for v in VARIANTS for s in range(protocol.seeds)]
     results = ctx.map(_mixture_job, jobs, desc="ltgan mixtures")

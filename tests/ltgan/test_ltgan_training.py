@@ -3,11 +3,16 @@ diverging run is reported as failed (never averaged)."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
+import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from implementations.ltgan import LTGAN, CRConfig, Discriminator, Generator, LTConfig
+from implementations.ltgan import game as game_module
+from implementations.ltgan.networks import Maxout
 from implementations.ltgan.paper import PAPER
 from implementations.ltgan.reproduce import Runs
 from repro.data.mixtures import grid
@@ -22,10 +27,13 @@ def test_ltgan_method_lambda_zero_baseline(seed: int) -> None:
     assert deviation(PAPER.claim("ltgan.method.lambda-zero-baseline"), seed) == 0.0
 
 
-def _train(lt: LTConfig | None, cr: CRConfig | None, seed: int = 0, steps: int = 5) -> LTGAN:
+def _train(
+    lt: LTConfig | None, cr: CRConfig | None, seed: int = 0, steps: int = 5, pacgan: bool = False
+) -> LTGAN:
     real = grid().sample(300, torch.Generator().manual_seed(seed))
     torch.manual_seed(seed)
-    game = LTGAN(Generator(2, (16,), (2,), False), Discriminator(2, (16,)), lt, cr)
+    g = Generator(2, (16,), (2,), False, batch_norm=pacgan)
+    game = LTGAN(g, Discriminator(2, (16,), maxout=3 if pacgan else 0), lt, cr)
     fit_gan(game, real, GanConfig(steps=steps, batch_size=32, lr_g=1e-3, lr_d=1e-3), seed)
     return game
 
@@ -40,6 +48,30 @@ def test_same_seed_same_gan_and_a_positive_lambda_changes_it():
     assert torch.equal(_weights(a), _weights(b))
     base = _train(None, None)
     assert not torch.equal(_weights(a.generator), _weights(base.generator))
+
+
+def _norm_statistics(game: LTGAN) -> torch.Tensor:
+    return torch.cat([b.float().flatten() for b in game.generator.buffers()])
+
+
+def test_the_task_leaves_the_generators_norm_statistics_alone(monkeypatch):
+    """PacGAN's batch-norm generator: at λ = 0 the running statistics (what evaluation samples
+    use) are the baseline's; without the guard the task's latent batches would move them."""
+    base = _train(None, None, pacgan=True)
+    lt = LTConfig(lam=0.0, pairs=4)
+    assert torch.equal(_norm_statistics(base), _norm_statistics(_train(lt, None, pacgan=True)))
+    monkeypatch.setattr(game_module, "keeping_norm_statistics", lambda _: nullcontext())
+    unguarded = _train(lt, None, pacgan=True)
+    assert not torch.equal(_norm_statistics(base), _norm_statistics(unguarded))
+
+
+def test_maxout_takes_the_largest_piece():
+    unit = Maxout(3, 2, pieces=4)
+    x = torch.randn(5, 3)
+    pieces = unit.linear(x).view(5, 2, 4)
+    assert torch.equal(unit(x), pieces.max(-1).values)
+    with pytest.raises(ValueError, match="2 pieces"):
+        Maxout(3, 2, pieces=1)
 
 
 def test_trunk_option_changes_the_discriminator_even_at_lambda_zero():
