@@ -10,6 +10,8 @@ linear-evaluation protocol — written once, here.
 from implementations.crrl.encoder import GRUDecoder, GRUEncoder
 from implementations.crrl.evaluation import (
     Outcome,
+    ProbeData,
+    ProbeJob,
     Scores,
     SequenceSource,
     Views,
@@ -17,6 +19,7 @@ from implementations.crrl.evaluation import (
     linear_evaluation,
     perturb,
     prepare,
+    probe_jobs,
     reference_note,
     reference_points,
     scale_to_unit,
@@ -51,6 +54,8 @@ __all__ = [
     "JointObjective",
     "KeyQueue",
     "Outcome",
+    "ProbeData",
+    "ProbeJob",
     "Scores",
     "SequenceReconstructor",
     "SequenceSource",
@@ -65,6 +70,7 @@ __all__ = [
     "pack_batch",
     "perturb",
     "prepare",
+    "probe_jobs",
     "projection_mlp",
     "reconstruction_targets",
     "reference_note",

@@ -22,6 +22,7 @@ Lengths are in body sizes (mean bone lengths, about 0.25 m for these Kinect skel
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,8 +32,9 @@ from torch import Tensor, nn
 from implementations.crrl.sequences import pack_batch
 from implementations.stgcn import STGCN, scaled_widths
 from repro.claims import Measurement
-from repro.data.skeleton import SkeletonSequences
+from repro.data.skeleton import LOADERS, SkeletonSequences
 from repro.data.skeleton_transforms import resample, rotate
+from repro.runner import RunContext
 from repro.skeleton_recipe import (
     DROPOUT,
     AugmentedSequences,
@@ -293,3 +295,109 @@ def linear_evaluation(
     pert = linear_probe(encoder, train_data, TensorData(x_pert, y_test), cfg, seed)
     knn = knn_accuracy(features(encoder, x_train), y_train, features(encoder, x_test), y_test)
     return Scores(clean.final_test_acc, pert.final_test_acc, knn)
+
+
+#: test-time transformation for the robustness columns: ±30° about the vertical axis, jitter of
+#: 0.1 body sizes (about 2.5 cm)
+PERTURB_DEGREES, PERTURB_NOISE = 30.0, 0.1
+
+
+@dataclass(frozen=True)
+class ProbeJob:
+    """One seed of a self-supervised comparison on one skeleton dataset (``"msr"``, ``"utk"``):
+    the encoder's width ``hidden`` (and ``emb``, an embedding width where the paper's model has
+    one), pretraining and probe epochs, the frame cap, and the supervised ceiling's width and
+    epochs (0: not trained for this seed)."""
+
+    dataset: str
+    seed: int
+    hidden: int
+    epochs: int
+    probe_epochs: int
+    max_frames: int
+    ceiling_width: int
+    ceiling_epochs: int
+    data_root: str | None
+    device: str = "cpu"
+    emb: int = 0
+
+
+def probe_jobs(
+    ctx: RunContext, dataset: str, hidden: int, epochs: int, emb: int = 0
+) -> list[ProbeJob]:
+    """The seeds of one dataset at the run's size, the evaluation protocol both papers share:
+    2 / 5 / 10 seeds (quick / default / full), probes of 5 / 30 / 85 epochs (85: CRRL's), at most
+    12 / 24 / 50 frames, a ceiling of width 4 / 8 / 16 trained 1 / 15 / 60 epochs. The ceiling
+    costs as much as the pretraining: seed 0 only, except in full runs."""
+    return [
+        ProbeJob(
+            dataset,
+            seed,
+            hidden=hidden,
+            epochs=epochs,
+            probe_epochs=ctx.pick(5, 30, 85),
+            max_frames=ctx.pick(12, 24, 50),
+            ceiling_width=ctx.pick(4, 8, 16),
+            ceiling_epochs=ctx.pick(1, 15, 60) if seed == 0 or ctx.size == "full" else 0,
+            data_root=ctx.data_root,
+            device=ctx.device,
+            emb=emb,
+        )
+        for seed in range(ctx.n_seeds(2, 5, 10))
+    ]
+
+
+@dataclass(frozen=True)
+class ProbeData:
+    """A job's odd/even split: the sequences, their prepared arrays, and the perturbed test set
+    (drawn from the job's seed)."""
+
+    train: SkeletonSequences
+    test: SkeletonSequences
+    x_train: list[np.ndarray]
+    x_test: list[np.ndarray]
+    perturbed: list[np.ndarray]
+
+    @classmethod
+    def load(cls, job: ProbeJob, scale: bool = False) -> ProbeData:
+        """Load, split and prepare ``job``'s dataset; with ``scale``, every array divided by
+        the training set's largest coordinate (:func:`scale_to_unit`), the perturbed ones too."""
+        train, test = cross_subject(LOADERS[job.dataset](job.data_root))
+        x_train, x_test = prepare(train, job.max_frames), prepare(test, job.max_frames)
+        perturbed = perturb(x_test, PERTURB_DEGREES, PERTURB_NOISE, job.seed)
+        if scale:
+            x_train, x_test, perturbed = scale_to_unit(x_train, x_test, perturbed)
+        return cls(train, test, x_train, x_test, perturbed)
+
+    @property
+    def input_size(self) -> int:
+        """D: coordinates per frame (joints × 3)."""
+        return self.x_train[0].shape[1] * self.x_train[0].shape[2]
+
+    def describe(self, job: ProbeJob) -> str:
+        return (
+            f"cross-subject odd/even ({len(self.train)}/{len(self.test)}), at most "
+            f"{job.max_frames} frames"
+        )
+
+    def score(self, encoder: nn.Module, job: ProbeJob) -> Scores:
+        """:func:`linear_evaluation` of a frozen ``encoder`` with the job's probe and seed."""
+        return linear_evaluation(
+            encoder,
+            (self.x_train, self.train.labels),
+            (self.x_test, self.test.labels),
+            self.perturbed,
+            job.probe_epochs,
+            job.seed,
+        )
+
+    def outcome(
+        self, job: ProbeJob, scores: dict[str, Scores], described: str, start: float
+    ) -> Outcome:
+        """The job's :class:`Outcome`: ``scores`` with the reference points trained now, and
+        the seconds since ``start`` (``time.perf_counter()``)."""
+        floor_scores, ceiling = reference_points(
+            self.train, self.test, job.seed, job.ceiling_epochs, job.ceiling_width, job.device
+        )
+        seconds = time.perf_counter() - start
+        return Outcome(scores, floor_scores, ceiling, seconds, described, job.device)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import partial
 
 import torch
@@ -31,43 +30,20 @@ import torch
 from implementations.crrl import models
 from implementations.crrl.evaluation import (
     Outcome,
+    ProbeData,
+    ProbeJob,
     SequenceSource,
-    cross_subject,
-    linear_evaluation,
-    perturb,
-    prepare,
+    probe_jobs,
     reference_note,
-    reference_points,
-    scale_to_unit,
     summary,
     variant_gap,
 )
 from implementations.crrl.fuser import ConcatFeatures
 from implementations.crrl.paper import ABOVE_FLOOR, DATASETS, ORDERINGS, PAPER_TABLE, VARIANTS
 from repro.claims import Measurement
-from repro.data.skeleton import load_msr_action3d, load_utkinect
 from repro.experiment import Experiment
 from repro.runner import RunContext
 from repro.train import TrainConfig, fit, model_loss
-
-LOADERS = {"msr": load_msr_action3d, "utk": load_utkinect}
-#: test-time transformation for the robustness columns: ±30° about the vertical axis, jitter of
-#: 0.1 body sizes (about 2.5 cm)
-PERTURB_DEGREES, PERTURB_NOISE = 30.0, 0.1
-
-
-@dataclass(frozen=True)
-class Job:
-    dataset: str
-    seed: int
-    hidden: int
-    epochs: int
-    probe_epochs: int
-    max_frames: int
-    ceiling_width: int
-    ceiling_epochs: int
-    data_root: str | None
-    device: str = "cpu"
 
 
 def pretrain_config(epochs: int) -> TrainConfig:
@@ -85,15 +61,12 @@ def pretrain_config(epochs: int) -> TrainConfig:
     )
 
 
-def run_seed(job: Job) -> Outcome:
+def run_seed(job: ProbeJob) -> Outcome:
     """Pretrain every variant from one seed on one dataset and score it."""
     start = time.perf_counter()
-    train, test = cross_subject(LOADERS[job.dataset](job.data_root))
-    x_train, x_test = prepare(train, job.max_frames), prepare(test, job.max_frames)
-    perturbed = perturb(x_test, PERTURB_DEGREES, PERTURB_NOISE, job.seed)
-    x_train, x_test, perturbed = scale_to_unit(x_train, x_test, perturbed)
-    d = x_train[0].shape[1] * x_train[0].shape[2]
-    source = SequenceSource(x_train, train.labels)
+    data = ProbeData.load(job, scale=True)
+    d = data.input_size
+    source = SequenceSource(data.x_train, data.train.labels)
     cfg = pretrain_config(job.epochs)
 
     def trained(build):
@@ -116,47 +89,17 @@ def run_seed(job: Job) -> Outcome:
         "concat": ConcatFeatures(ser.encoder, cml.encoder),
         "joint": joint.reconstructor.encoder,
     }
-    scores = {
-        name: linear_evaluation(
-            enc,
-            (x_train, train.labels),
-            (x_test, test.labels),
-            perturbed,
-            job.probe_epochs,
-            job.seed,
-        )
-        for name, enc in encoders.items()
-    }
-    floor_scores, ceiling = reference_points(
-        train, test, job.seed, job.ceiling_epochs, job.ceiling_width, job.device
-    )
+    scores = {name: data.score(enc, job) for name, enc in encoders.items()}
     described = (
-        f"{DATASETS[job.dataset]}, cross-subject odd/even ({len(train)}/{len(test)}), at most "
-        f"{job.max_frames} frames, Bi-GRU 2×{job.hidden} (authors' 2×256), {job.epochs} "
-        f"pretraining epochs, linear probe {job.probe_epochs} epochs"
+        f"{DATASETS[job.dataset]}, {data.describe(job)}, Bi-GRU 2×{job.hidden} (authors' "
+        f"2×256), {job.epochs} pretraining epochs, linear probe {job.probe_epochs} epochs"
     )
-    seconds = time.perf_counter() - start
-    return Outcome(scores, floor_scores, ceiling, seconds, described, job.device)
+    return data.outcome(job, scores, described, start)
 
 
 def run_dataset(key: str, ctx: RunContext) -> Iterator[Measurement]:
     """Every variant on dataset ``key``; the orderings and floors as paired gaps."""
-    jobs = [
-        Job(
-            key,
-            seed,
-            hidden=ctx.pick(8, 32, 128),
-            epochs=ctx.pick(1, 10, 60),
-            probe_epochs=ctx.pick(5, 30, 85),
-            max_frames=ctx.pick(12, 24, 50),
-            ceiling_width=ctx.pick(4, 8, 16),
-            # the ceiling costs as much as all pretraining: seed 0 only, but in full runs
-            ceiling_epochs=ctx.pick(1, 15, 60) if seed == 0 or ctx.size == "full" else 0,
-            data_root=ctx.data_root,
-            device=ctx.device,
-        )
-        for seed in range(ctx.n_seeds(2, 5, 10))
-    ]
+    jobs = probe_jobs(ctx, key, hidden=ctx.pick(8, 32, 128), epochs=ctx.pick(1, 10, 60))
     outcomes = ctx.map(run_seed, jobs, desc=f"crrl {key}")
     scores = [o.scores for o in outcomes]
     ctx.log(f"crrl {key}: {summary(scores, tuple(VARIANTS))}; {reference_note(outcomes)}")

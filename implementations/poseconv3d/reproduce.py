@@ -61,7 +61,7 @@ from implementations.poseconv3d.slowonly import SlowOnly3D
 from implementations.swin import count_macs, count_params
 from repro import plots, stats
 from repro.claims import Measurement
-from repro.data.skeleton import load_msr_action3d, load_utkinect
+from repro.data.skeleton import LOADERS, load_msr_action3d, load_utkinect
 from repro.experiment import Experiment
 from repro.runner import RunContext
 from repro.skeleton_recipe import Recipe, floors, splits
@@ -71,7 +71,6 @@ from repro.timing import autograd_saved_bytes, best_time, clock_name, fitted_exp
 NTU_JOINTS, NTU_CLASSES, NTU_CLIP = 17, 60, (48, 56, 56)
 
 
-LOADERS = {"msr": load_msr_action3d, "utk": load_utkinect}
 #: the dataset (loader key) and protocol (of :func:`repro.skeleton_recipe.splits`) of each key
 PROTOCOLS = {"msr": ("msr", "odd-even"), "msr10": ("msr", "ten-splits"), "utk": ("utk", "odd-even")}
 #: the corruption the robustness claims are judged at: the largest of each grid
@@ -296,12 +295,12 @@ PERSONS: tuple[int, ...] = (1, 2, 3, 4, 6, 8)
 
 
 def _scaled_inputs(
-    setting: Setting, persons: int
+    setting: Setting, persons: int, data_root: str | None
 ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
     """``persons`` copies of the first MSR Action3D test sequence (the runner checked the data):
     the ST-GCN input (1, 3, T, V, M) and the keypoints and scores (M, T, V, 2), (M, T, V) of one
     volume; copy k is shifted right by k/8 of the frame so that the copies differ."""
-    _, test = load_msr_action3d().cross_subject()
+    _, test = load_msr_action3d(data_root).cross_subject()
     gcn = PoseClips(test.subset([0]), ClipSpec(setting.gcn_frames, setting.size), "coordinates")
     vol = PoseClips(test.subset([0]), ClipSpec(setting.volume_frames, setting.size), "volume")
     x = gcn.evaluation().repeat(1, 1, 1, 1, persons)  # (1, 3, T, V, M)
@@ -328,7 +327,7 @@ def run_scalability(ctx: RunContext) -> Iterator[Measurement]:
     }
     repeat = ctx.pick(2, 3, 5)
     for m in PERSONS:
-        x, (kp, sc) = _scaled_inputs(setting, m)
+        x, (kp, sc) = _scaled_inputs(setting, m, ctx.data_root)
         volume = keypoints_to_heatmaps(kp, sc, setting.size, setting.sigma)[None]
         with torch.no_grad():
             cost["gcn"].append(count_macs(gcn, x))

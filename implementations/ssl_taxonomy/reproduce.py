@@ -29,26 +29,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import partial
 
 import torch
 
 from implementations.crrl import (
     Outcome,
-    Scores,
+    ProbeData,
+    ProbeJob,
     SequenceSource,
     Views,
-    cross_subject,
-    linear_evaluation,
-    perturb,
-    prepare,
+    probe_jobs,
     reference_note,
-    reference_points,
     summary,
     variant_gap,
 )
-from implementations.crrl.encoder import GRUEncoder
 from implementations.ssl_taxonomy.configs import COMBINED, CONFIGS, SINGLE
 from implementations.ssl_taxonomy.objectives import TaxonomyModel
 from implementations.ssl_taxonomy.paper import (
@@ -58,30 +53,12 @@ from implementations.ssl_taxonomy.paper import (
     README_TABLE,
 )
 from repro.claims import Measurement
-from repro.data.skeleton import load_msr_action3d, load_utkinect
 from repro.experiment import Experiment
 from repro.runner import RunContext
 from repro.train import TrainConfig, fit, model_loss
 
-LOADERS = {"msr": load_msr_action3d, "utk": load_utkinect}
-PERTURB_DEGREES, PERTURB_NOISE = 30.0, 0.1  # degrees, body sizes
 BU_QUEUE, TD_QUEUE = 128, 64
 VARIANTS: tuple[str, ...] = ("random", *SINGLE, *COMBINED)
-
-
-@dataclass(frozen=True)
-class Job:
-    dataset: str
-    seed: int
-    hidden: int
-    emb: int
-    epochs: int
-    probe_epochs: int
-    max_frames: int
-    ceiling_width: int
-    ceiling_epochs: int
-    data_root: str | None
-    device: str = "cpu"
 
 
 def pretrain_config(epochs: int) -> TrainConfig:
@@ -99,31 +76,17 @@ def pretrain_config(epochs: int) -> TrainConfig:
     )
 
 
-def run_seed(job: Job) -> Outcome:
+def run_seed(job: ProbeJob) -> Outcome:
     """Pretrain every objective from one seed on one dataset and score it."""
     start = time.perf_counter()
-    train, test = cross_subject(LOADERS[job.dataset](job.data_root))
-    x_train, x_test = prepare(train, job.max_frames), prepare(test, job.max_frames)
-    d = x_train[0].shape[1] * x_train[0].shape[2]
-    source = SequenceSource(x_train, train.labels, Views())
-    perturbed = perturb(x_test, PERTURB_DEGREES, PERTURB_NOISE, job.seed)
-
-    def score(encoder: GRUEncoder) -> Scores:
-        return linear_evaluation(
-            encoder,
-            (x_train, train.labels),
-            (x_test, test.labels),
-            perturbed,
-            job.probe_epochs,
-            job.seed,
-        )
-
+    data = ProbeData.load(job)
+    source = SequenceSource(data.x_train, data.train.labels, Views())
     scores = {}
     for name in VARIANTS:
         config = CONFIGS["ae" if name == "random" else name]
         torch.manual_seed(job.seed)
         model = TaxonomyModel(
-            d,
+            data.input_size,
             job.hidden,
             job.emb,
             config.weights,
@@ -134,37 +97,18 @@ def run_seed(job: Job) -> Outcome:
         ).to(job.device)
         if name != "random":
             fit(model, source, pretrain_config(job.epochs), job.seed, loss_fn=model_loss)
-        scores[name] = score(model.encoder)
+        scores[name] = data.score(model.encoder, job)
     described = (
-        f"{DATASETS[job.dataset]}, cross-subject odd/even ({len(train)}/{len(test)}), at most "
-        f"{job.max_frames} frames, GRU 1×{job.hidden} (configs' 512), embedding {job.emb}, "
-        f"{job.epochs} pretraining epochs, linear probe {job.probe_epochs} epochs"
+        f"{DATASETS[job.dataset]}, {data.describe(job)}, GRU 1×{job.hidden} (configs' 512), "
+        f"embedding {job.emb}, {job.epochs} pretraining epochs, linear probe "
+        f"{job.probe_epochs} epochs"
     )
-    floor_scores, ceiling = reference_points(
-        train, test, job.seed, job.ceiling_epochs, job.ceiling_width, job.device
-    )
-    seconds = time.perf_counter() - start
-    return Outcome(scores, floor_scores, ceiling, seconds, described, job.device)
+    return data.outcome(job, scores, described, start)
 
 
 def run_dataset(key: str, ctx: RunContext) -> Iterator[Measurement]:
-    jobs = [
-        Job(
-            key,
-            seed,
-            hidden=ctx.pick(8, 64, 128),
-            emb=ctx.pick(4, 32, 64),
-            epochs=ctx.pick(1, 8, 40),
-            probe_epochs=ctx.pick(5, 30, 85),
-            max_frames=ctx.pick(12, 24, 50),
-            ceiling_width=ctx.pick(4, 8, 16),
-            # the ceiling costs as much as several objectives: seed 0 only, but in full runs
-            ceiling_epochs=ctx.pick(1, 15, 60) if seed == 0 or ctx.size == "full" else 0,
-            data_root=ctx.data_root,
-            device=ctx.device,
-        )
-        for seed in range(ctx.n_seeds(2, 5, 10))
-    ]
+    hidden, emb, epochs = ctx.pick(8, 64, 128), ctx.pick(4, 32, 64), ctx.pick(1, 8, 40)
+    jobs = probe_jobs(ctx, key, hidden=hidden, epochs=epochs, emb=emb)
     outcomes = ctx.map(run_seed, jobs, desc=f"ssl_taxonomy {key}")
     scores = [o.scores for o in outcomes]
     ctx.log(f"ssl_taxonomy {key}: {summary(scores, VARIANTS)}; {reference_note(outcomes)}")

@@ -56,7 +56,7 @@ from implementations.stgcn.paper import (
 )
 from implementations.stgcn.table1 import ROW_NAMES, VARIANTS, build
 from repro.claims import Measurement
-from repro.data.skeleton import SkeletonSequences, load_msr_action3d, load_utkinect
+from repro.data.skeleton import LOADERS, SkeletonSequences
 from repro.experiment import Experiment
 from repro.plots import figure, save, title
 from repro.runner import RunContext
@@ -74,7 +74,6 @@ from repro.skeleton_recipe import (
 from repro.stats import mean_std, paired_ci
 from repro.train import fit
 
-LOADERS = {"msr": load_msr_action3d, "utk": load_utkinect}
 REFERENCES = {"msr": MSR_REFERENCE, "utk": UTK_REFERENCE}
 FULL = "spatial+M"  # the full ST-GCN
 KEY_VARIANTS = (FULL, "tcn")  # the pair that gets the most seeds

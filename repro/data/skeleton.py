@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -302,6 +302,12 @@ def load_utkinect(data_root: str | os.PathLike[str] | None = None) -> SkeletonSe
     """
     return _load_utk(find_dataset("skeleton", data_root, HOW_TO_GET).resolve())
 
+
+#: The skeleton datasets by the short key the experiments use (``"msr"``, ``"utk"``).
+LOADERS: dict[str, Callable[[str | os.PathLike[str] | None], SkeletonSequences]] = {
+    "msr": load_msr_action3d,
+    "utk": load_utkinect,
+}
 
 #: Dataset name (``SkeletonSequences.name``) -> its file of 10 random 5/5 subject splits.
 SPLIT_FILES: dict[str, str] = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from implementations.crrl import ProbeJob
 from implementations.crrl import reproduce as crrl_run
 from implementations.ssl_taxonomy import reproduce as taxonomy_run
 
@@ -23,9 +24,8 @@ DEVICES = [
 
 def _tiny_job(module, root: str, device: str):
     sizes = dict(hidden=8, epochs=1, probe_epochs=2, max_frames=12, ceiling_width=4)
-    if module is taxonomy_run:
-        sizes["emb"] = 4
-    return module.Job("utk", 0, **sizes, ceiling_epochs=1, data_root=root, device=device)
+    emb = 4 if module is taxonomy_run else 0
+    return ProbeJob("utk", 0, **sizes, ceiling_epochs=1, data_root=root, device=device, emb=emb)
 
 
 @pytest.mark.parametrize("device", DEVICES)
