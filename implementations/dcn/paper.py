@@ -13,10 +13,6 @@ random scale and rotation; absolute VOC/COCO numbers are recorded and marked "no
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-import torch
-
 from implementations.dcn import identity_checks as checks
 from repro.claims import Claim, Paper
 
@@ -55,162 +51,154 @@ TABLE3_DEEPLAB = {"atrous-4": 73.1, "atrous-6": 73.6, "atrous-8": 73.2, "deforma
 TABLE4_PARAM_ROUNDING = 0.1
 
 
-def _identity(
-    cid: str,
-    statement: str,
-    source: str,
-    metric: str,
-    tol: float,
-    check: Callable[[torch.Generator], float],
-    test: str,
-) -> Claim:
-    return Claim.identity(
-        id=cid,
-        statement=statement,
-        source=source,
-        metric=metric,
-        confidence="confirmed",
-        dataset=ANY,
-        tolerance=tol,
-        check=check,
-        test=test,
-    )
-
-
 T = "tests/dcn/"
 IDENTITIES = (
-    _identity(
+    Claim.identity(
         "dcn.eq1.zero-offset-conv",
         "With zero offsets, deformable convolution (Eq. 2) is the regular convolution (Eq. 1)",
-        "Sec. 2.1, Eq. (1)–(2)",
         "max |difference| to F.conv2d (float64)",
-        1e-10,
         checks.zero_offset_conv,
         T + "test_dcn_deform_conv.py::test_dcn_eq1_zero_offset_is_conv2d",
+        source="Sec. 2.1, Eq. (1)–(2)",
+        tolerance=1e-10,
+        dataset=ANY,
     ),
-    _identity(
+    Claim.identity(
         "dcn.eq2.integer-shift",
         "A constant integral offset is a convolution of the shifted input (zeros shifted in)",
-        "Sec. 2.1, Eq. (2)",
         "max |difference| (float64)",
-        1e-10,
         checks.integer_shift,
         T + "test_dcn_deform_conv.py::test_dcn_eq2_integer_offset_is_shifted_conv",
+        source="Sec. 2.1, Eq. (2)",
+        tolerance=1e-10,
+        dataset=ANY,
     ),
-    _identity(
+    Claim.identity(
         "dcn.fig1c.atrous-special-case",
         "Offsets Δp_n = (d − 1)·p_n give the atrous convolution with dilation d",
-        "Fig. 1(c)",
         "max |difference| to dilated F.conv2d (float64)",
-        1e-10,
         checks.atrous,
         T + "test_dcn_deform_conv.py::test_dcn_fig1c_atrous_special_case",
+        source="Fig. 1(c)",
+        tolerance=1e-10,
+        dataset=ANY,
     ),
-    _identity(
+    Claim.identity(
         "dcn.fig1c.scale-aspect",
         "Offsets (s − 1)·p_n (per axis) sample a scaled / stretched grid: the convolution of the "
         "explicitly resampled input",
-        "Fig. 1(c)",
         "max |difference| (float64)",
-        1e-10,
         checks.scale_aspect,
         T + "test_dcn_deform_conv.py::test_dcn_fig1c_scale_and_aspect_ratio",
+        source="Fig. 1(c)",
+        tolerance=1e-10,
+        dataset=ANY,
     ),
-    _identity(
+    Claim.identity(
         "dcn.eq4.bilinear-weights",
         "Bilinear weights G(q, p) are non-negative, at most four non-zero, and sum to 1 inside "
         "the map",
-        "Sec. 2.1, Eq. (3)–(4)",
         "largest of |Σ_q G(q, p) − 1|, −G, non-zero weights beyond four",
-        1e-12,
         checks.bilinear_partition,
         T + "test_dcn_deform_conv.py::test_dcn_eq4_bilinear_weights_partition_of_unity",
+        source="Sec. 2.1, Eq. (3)–(4)",
+        tolerance=1e-12,
+        dataset=ANY,
     ),
-    _identity(
+    Claim.identity(
         "dcn.eq2.deformable-sampling",
         "The vectorised operator equals Eq. (2)–(4) written as loops (offsets across and beyond "
         "the border, groups, offset groups, DCNv2 masks)",
-        "Sec. 2.1, Eq. (2)–(4)",
         "max |difference| to the loop reference (float64)",
-        1e-10,
         checks.deformable_sampling,
         T + "test_dcn_deform_conv.py::test_dcn_eq2_matches_loop_reference",
+        source="Sec. 2.1, Eq. (2)–(4)",
+        tolerance=1e-10,
+        dataset=ANY,
     ),
-    _identity(
+    Claim.identity(
         "dcn.eq2.gradients",
         "Gradients for input, offset, weight, bias and mask equal difference quotients from the "
         "right at every sample position, whole pixels (zero offsets) included",
-        "Sec. 2.1, Eq. (2)–(4) (back-propagation, Eq. (7)–(8) of the arXiv version)",
         "max |autograd − one-sided difference| (float64; the test also runs gradcheck)",
-        1e-6,
         checks.gradients,
         T + "test_dcn_deform_conv.py::test_dcn_eq2_gradients_match_one_sided_differences",
+        source="Sec. 2.1, Eq. (2)–(4) (back-propagation, Eq. (7)–(8) of the arXiv version)",
+        tolerance=1e-6,
+        dataset=ANY,
     ),
-    _identity(
+    Claim.identity(
         "dcn.eq2.torchvision-peer",
         "Output and all gradients equal torchvision.ops.deform_conv2d, at zero, whole-pixel and "
         "fractional offsets, on odd map sizes, with stride, dilation, groups, offset groups, mask",
-        "Sec. 2.1 (peer implementation)",
         "max relative difference, float32 (float64 ≤ 1e-10 in the test)",
-        1e-4,
         checks.torchvision_peer,
         T + "test_dcn_torchvision.py::test_dcn_eq2_matches_torchvision_outputs_and_gradients",
+        source="Sec. 2.1 (peer implementation)",
+        tolerance=1e-4,
+        dataset=ANY,
     ),
-    _identity(
+    Claim.identity(
         "dcn.sec2.zero-init-module",
         "The offset branch starts at zero, so a new deformable layer is the plain convolution",
-        "Sec. 2.1 and Sec. 3 (offsets initialised to zero)",
         "max |difference| to nn.Conv2d (float64)",
-        1e-10,
         checks.zero_init_module,
         T + "test_dcn_deform_conv.py::test_dcn_sec2_zero_initialised_module_is_plain_conv",
+        source="Sec. 2.1 and Sec. 3 (offsets initialised to zero)",
+        tolerance=1e-10,
+        dataset=ANY,
     ),
-    _identity(
+    Claim.identity(
         "dcn.eq5.zero-offset-roi-align",
         "With zero offsets, deformable RoI pooling (Eq. 5) is RoIAlign (aligned=True, same "
         "sampling ratio)",
-        "Sec. 2.2, Eq. (5)",
         "max |difference| to torchvision roi_align (float64)",
-        1e-10,
         checks.roi_align_zero_offset,
         T + "test_dcn_roi_pool.py::test_dcn_eq5_zero_offset_is_roi_align",
+        source="Sec. 2.2, Eq. (5)",
+        tolerance=1e-10,
+        dataset=ANY,
     ),
-    _identity(
+    Claim.identity(
         "dcn.sec2-2.ps-zero-offset",
         "With zero offsets, deformable PS RoI pooling is R-FCN's position-sensitive pooling",
-        "Sec. 2.2, 'Position-Sensitive (PS) RoI Pooling'",
         "max |difference| to torchvision ps_roi_align (float64)",
-        1e-10,
         checks.ps_zero_offset,
         T + "test_dcn_roi_pool.py::test_dcn_sec2_2_ps_zero_offset_is_ps_roi_align",
+        source="Sec. 2.2, 'Position-Sensitive (PS) RoI Pooling'",
+        tolerance=1e-10,
+        dataset=ANY,
     ),
-    _identity(
+    Claim.identity(
         "dcn.eq6.bin-shift",
         "Offset Δp̂_ij moves bin (i, j) by γ·Δp̂_ij ∘ (w, h) and changes nothing else",
-        "Sec. 2.2, Eq. (6)",
         "max |difference| to pooling of the moved box (float64)",
-        1e-9,
         checks.bin_shift,
         T + "test_dcn_roi_pool.py::test_dcn_eq6_offset_moves_each_bin",
+        source="Sec. 2.2, Eq. (6)",
+        tolerance=1e-9,
+        dataset=ANY,
     ),
-    _identity(
+    Claim.identity(
         "dcn.sec2-2.zero-init-modules",
         "Deformable (PS) RoI pooling modules start as RoIAlign / PS RoIAlign",
-        "Sec. 2.2 and Sec. 3",
         "max |difference| (float64)",
-        1e-10,
         checks.zero_init_roi_modules,
         T + "test_dcn_roi_pool.py::test_dcn_sec2_2_zero_initialised_modules_are_roi_align",
+        source="Sec. 2.2 and Sec. 3",
+        tolerance=1e-10,
+        dataset=ANY,
     ),
-    _identity(
+    Claim.identity(
         "dcn.table2.dilation-definition",
         "Effective dilation (mean distance of adjacent sampling locations) equals d for "
         "atrous offsets",
-        "Table 2 caption, Sec. 4.1",
         "max |difference| (float64)",
-        1e-12,
         checks.dilation_definition,
         T + "test_dcn_deform_conv.py::test_dcn_table2_effective_dilation_of_atrous_offsets",
+        source="Table 2 caption, Sec. 4.1",
+        tolerance=1e-12,
+        dataset=ANY,
     ),
 )
 
