@@ -20,8 +20,9 @@ variant (the auxiliary task's cost as a ratio to the baseline in the same run) a
 
 Sizes, CPU time of one thread (measured on the project's 2-core machine): quick 2 seeds × 60
 steps (mixtures) and 2 seeds × 60 steps (digits); default 3 seeds × 500 steps and 3 seeds × 500
-steps; full 10 seeds × 6,000 steps on the mixtures (a mixture step costs 12 ms for the baseline
-to 18 ms for CR+LT at load 2.4, so ~1 h at that load, less on free cores) and 5 seeds × 2,000
+steps, 5 min 3 s of CPU, 2 min 47 s of wall time with ``--jobs 2`` (load 0.7 at the start);
+full 10 seeds × 6,000 steps on the mixtures (a mixture step costs 12 ms for the baseline to
+18 ms for CR+LT at load 2.4, so ~1 h at that load, less on free cores) and 5 seeds × 2,000
 steps on digits with the four sweeps (~90 min: a digit step costs ~43 ms, ~78 ms with LT),
 about 2.5 h in all (about 75 min of wall time with ``--jobs 2``). The job store keeps every
 finished run, so the same command continues a run cut short.
