@@ -23,7 +23,8 @@ from __future__ import annotations
 import math
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -183,3 +184,30 @@ def generate(
     out = torch.cat([generator(z[i : i + batch_size]) for i in range(0, n, batch_size)])
     generator.train(was_training)
     return out
+
+
+_BATCH_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
+
+
+@contextmanager
+def keeping_norm_statistics(module: nn.Module) -> Iterator[None]:
+    """Put back the running statistics of ``module``'s batch norms once the block is done.
+
+    A training-mode batch norm normalises by the batch's own statistics and moves its running
+    ones towards them; batches a game runs through a player for anything but the GAN's own
+    step (an auxiliary task's perturbed latents, say) must not move the statistics that
+    evaluation samples use.
+    """
+    norms = [m for m in module.modules() if isinstance(m, _BATCH_NORMS)]
+    kept = [dict(m.named_buffers(recurse=False)) for m in norms]
+    # the block updates copies; the originals come back as they were (swapped, never written in
+    # place: a graph built in the block may still hold the copies for its backward pass)
+    for m, buffers in zip(norms, kept, strict=True):
+        for name, b in buffers.items():
+            setattr(m, name, b.clone())
+    try:
+        yield
+    finally:
+        for m, buffers in zip(norms, kept, strict=True):
+            for name, b in buffers.items():
+                setattr(m, name, b)

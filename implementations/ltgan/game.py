@@ -10,15 +10,14 @@ LT adds the auxiliary head A, trained on L_LT in the discriminator's step, and �
 (:mod:`implementations.ltgan.consistency`). Each add-on draws from its own named random stream
 (:class:`repro.gan.Streams`), so the latents and real batches of the GAN under it are those of
 the baseline with the same seed, and the task's generator calls leave a batch-normalised G's
-running statistics as they were (:func:`keeping_norm_statistics`): with λ = 0 the GAN under LT
-trains and samples bit for bit as the baseline.
+running statistics as they were (:func:`repro.gan.keeping_norm_statistics`): with λ = 0 the GAN
+under LT trains and samples bit for bit as the baseline.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -31,38 +30,12 @@ from implementations.ltgan.consistency import consistency_loss, jitter, translat
 from implementations.ltgan.latent_pairs import EpsDistribution, check_eps, draw_pairs
 from implementations.ltgan.lt_loss import lt_loss
 from implementations.ltgan.networks import Discriminator, Generator
-from repro.gan import Streams
+from repro.gan import Streams, keeping_norm_statistics
 
 
 def _check_weight(name: str, value: float) -> None:
     if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
         raise ValueError(f"{name} must be a finite number ≥ 0, got {value!r}")
-
-
-_BATCH_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
-
-
-@contextmanager
-def keeping_norm_statistics(module: nn.Module) -> Iterator[None]:
-    """Put back the running statistics of ``module``'s batch norms once the block is done.
-
-    A training-mode batch norm normalises by the batch's own statistics and moves its running
-    ones towards them; the auxiliary task's batches of perturbed latents are not the GAN's, so
-    they must not move the statistics the evaluation samples use.
-    """
-    norms = [m for m in module.modules() if isinstance(m, _BATCH_NORMS)]
-    kept = [dict(m.named_buffers(recurse=False)) for m in norms]
-    # the block updates copies; the originals come back as they were (swapped, never written in
-    # place: a graph built in the block may still hold the copies for its backward pass)
-    for m, buffers in zip(norms, kept, strict=True):
-        for name, b in buffers.items():
-            setattr(m, name, b.clone())
-    try:
-        yield
-    finally:
-        for m, buffers in zip(norms, kept, strict=True):
-            for name, b in buffers.items():
-                setattr(m, name, b)
 
 
 @dataclass(frozen=True)

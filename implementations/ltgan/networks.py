@@ -58,8 +58,7 @@ class Generator(nn.Module):
 
     With ``batch_norm`` every hidden layer is normalised over the batch in training (PacGAN's
     generator); a sample then depends on its batch, so callers that run G for anything but the
-    GAN's own batches keep its running statistics (:func:`implementations.ltgan.game.
-    keeping_norm_statistics`).
+    GAN's own batches keep its running statistics (:func:`repro.gan.keeping_norm_statistics`).
     """
 
     def __init__(
