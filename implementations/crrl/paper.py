@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from implementations.crrl import identity_checks
 from repro.claims import Claim, Paper
 
@@ -121,18 +123,8 @@ def _paper_table(what: str) -> Claim:
     )
 
 
-def _identity(cid: str, statement: str, source: str, tol: float, test: str, check) -> Claim:
-    return Claim.identity(
-        id=cid,
-        statement=statement,
-        source=source,
-        metric="max |deviation|",
-        confidence="confirmed",
-        dataset="random instances",
-        tolerance=tol,
-        test=test,
-        check=check,
-    )
+#: an exact property on seeded random instances, its largest deviation as the metric
+_identity = partial(Claim.identity, metric="max |deviation|", dataset="random instances")
 
 
 CLAIMS: tuple[Claim, ...] = (
@@ -140,63 +132,70 @@ CLAIMS: tuple[Claim, ...] = (
         "crrl.sec3.info-nce",
         "InfoNCE equals the cross-entropy of [q·k, q·queue]/τ with the positive at index 0, and "
         "falls as the positive similarity rises",
-        "CML's contrastive loss (authors' src/moco_builder.py: logits [l_pos, l_neg] / T, label 0)",
-        1e-6,
-        "tests/crrl/test_crrl_moco.py::test_crrl_sec3_info_nce_is_cross_entropy_at_index_0",
-        identity_checks.info_nce_cross_entropy,
+        check=identity_checks.info_nce_cross_entropy,
+        test="tests/crrl/test_crrl_moco.py::test_crrl_sec3_info_nce_is_cross_entropy_at_index_0",
+        source=(
+            "CML's contrastive loss (authors' src/moco_builder.py: logits [l_pos, "
+            "l_neg] / T, label 0)"
+        ),
+        tolerance=1e-6,
     ),
     _identity(
         "crrl.sec3.queue-fifo",
         "the key queue is first-in first-out and holds the last K keys, for any batch size",
-        "CML's queue (authors' _dequeue_and_enqueue; theirs asserts K divisible by the batch)",
-        0.0,
-        "tests/crrl/test_crrl_moco.py::test_crrl_sec3_queue_fifo_holds_the_last_k_keys",
-        identity_checks.queue_fifo,
+        check=identity_checks.queue_fifo,
+        test="tests/crrl/test_crrl_moco.py::test_crrl_sec3_queue_fifo_holds_the_last_k_keys",
+        source=(
+            "CML's queue (authors' _dequeue_and_enqueue; theirs asserts K divisible by the batch)"
+        ),
+        tolerance=0.0,
     ),
     _identity(
         "crrl.sec3.momentum",
         "the momentum update with m = 1 leaves the key encoder unchanged and with m = 0 copies "
         "the query encoder",
-        "CML's key encoder θ_k ← m θ_k + (1 − m) θ_q (authors' _momentum_update_key_encoder)",
-        0.0,
-        "tests/crrl/test_crrl_moco.py::test_crrl_sec3_momentum_extremes",
-        identity_checks.momentum_extremes,
+        check=identity_checks.momentum_extremes,
+        test="tests/crrl/test_crrl_moco.py::test_crrl_sec3_momentum_extremes",
+        source=(
+            "CML's key encoder θ_k ← m θ_k + (1 − m) θ_q (authors' _momentum_update_key_encoder)"
+        ),
+        tolerance=0.0,
     ),
     _identity(
         "crrl.sec3.distillation-zero",
         "the distillation loss is 0 when the student's features equal the teacher's (and "
         "positive otherwise)",
-        "Information Fuser, knowledge distillation (authors' main_teacher_student)",
-        0.0,
-        "tests/crrl/test_crrl_fuser.py::test_crrl_sec3_distillation_zero_at_the_teacher",
-        identity_checks.distillation_zero,
+        check=identity_checks.distillation_zero,
+        test="tests/crrl/test_crrl_fuser.py::test_crrl_sec3_distillation_zero_at_the_teacher",
+        source="Information Fuser, knowledge distillation (authors' main_teacher_student)",
+        tolerance=0.0,
     ),
     _identity(
         "crrl.sec3.reverse-palindrome",
         "the time-reversed reconstruction target of a palindromic sequence equals the forward "
         "target",
-        "SER's reverse reconstruction (authors' main_reconstruct, data_reverse)",
-        0.0,
-        "tests/crrl/test_crrl_sequences.py::test_crrl_sec3_reverse_palindrome",
-        identity_checks.reverse_palindrome,
+        check=identity_checks.reverse_palindrome,
+        test="tests/crrl/test_crrl_sequences.py::test_crrl_sec3_reverse_palindrome",
+        source="SER's reverse reconstruction (authors' main_reconstruct, data_reverse)",
+        tolerance=0.0,
     ),
     _identity(
         "crrl.sec3.velocity",
         "the velocity v_t = x_{t+1} − x_t of a constant sequence is 0 (and the prefix sums of "
         "v have velocity v)",
-        "CML's velocity ('speed') input",
-        1e-5,
-        "tests/crrl/test_crrl_sequences.py::test_crrl_sec3_velocity_of_constant_is_zero",
-        identity_checks.velocity_constant,
+        check=identity_checks.velocity_constant,
+        test="tests/crrl/test_crrl_sequences.py::test_crrl_sec3_velocity_of_constant_is_zero",
+        source="CML's velocity ('speed') input",
+        tolerance=1e-5,
     ),
     _identity(
         "crrl.sec3.packed-padded",
         "the packed GRU gives each sequence's own outputs on valid frames (and, unidirectional, "
         "those of the padded batch); pooling reads valid frames only",
-        "Bi-GRU encoder with packed sequences and TAP (authors' Bi_GRU_packpad)",
-        1e-5,
-        "tests/crrl/test_crrl_encoder.py::test_crrl_sec3_packed_and_padded_agree_on_valid_frames",
-        identity_checks.packed_padded,
+        check=identity_checks.packed_padded,
+        test="tests/crrl/test_crrl_encoder.py::test_crrl_sec3_packed_and_padded_agree_on_valid_frames",
+        source="Bi-GRU encoder with packed sequences and TAP (authors' Bi_GRU_packpad)",
+        tolerance=1e-5,
     ),
     *(_ordering(what, key) for key in DATASETS for what, *_ in ORDERINGS),
     *(_above_floor(v, key) for key in DATASETS for v in ABOVE_FLOOR),

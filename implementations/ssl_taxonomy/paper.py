@@ -3,6 +3,8 @@ Linsley, Serre, WACV 2022): metadata and claims."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from implementations.ssl_taxonomy import identity_checks
 from implementations.ssl_taxonomy.configs import COMBINED, CONFIGS, SINGLE
 from repro.claims import Claim, Paper
@@ -154,18 +156,8 @@ def _readme_value(variant: str, column: int) -> Claim:
     )
 
 
-def _identity(cid: str, statement: str, source: str, tol: float, test: str, check) -> Claim:
-    return Claim.identity(
-        id=cid,
-        statement=statement,
-        source=source,
-        metric="max |deviation|",
-        confidence="confirmed",
-        dataset="random instances",
-        tolerance=tol,
-        test=test,
-        check=check,
-    )
+#: an exact property on seeded random instances, its largest deviation as the metric
+_identity = partial(Claim.identity, metric="max |deviation|", dataset="random instances")
 
 
 CLAIMS: tuple[Claim, ...] = (
@@ -173,36 +165,36 @@ CLAIMS: tuple[Claim, ...] = (
         "ssl_taxonomy.sec3.td-contrast",
         "contrastive TD (logits −masked MSE / τ, positive at 0) on unit-norm reconstructions "
         "equals InfoNCE at temperature τ·T·D/2",
-        "contrastive decoder-space objective (authors' MocoBUTDcon: logits −err/T)",
-        1e-9,
-        "tests/ssl_taxonomy/test_ssl_taxonomy_objectives.py::test_ssl_taxonomy_sec3_td_contrast_is_info_nce",
-        identity_checks.td_contrast_is_info_nce,
+        check=identity_checks.td_contrast_is_info_nce,
+        test="tests/ssl_taxonomy/test_ssl_taxonomy_objectives.py::test_ssl_taxonomy_sec3_td_contrast_is_info_nce",
+        source="contrastive decoder-space objective (authors' MocoBUTDcon: logits −err/T)",
+        tolerance=1e-9,
     ),
     _identity(
         "ssl_taxonomy.sec3.latent-similarity",
         "the attractive latent loss 2 − 2 cos(q, z) is the squared distance of the unit vectors, "
         "scale invariant, and 0 for parallel vectors",
-        "attractive encoder-space objective (authors' sim_bu = 2 − 2 (q·gt))",
-        1e-9,
-        "tests/ssl_taxonomy/test_ssl_taxonomy_objectives.py::test_ssl_taxonomy_sec3_latent_similarity",
-        identity_checks.latent_similarity_is_distance,
+        check=identity_checks.latent_similarity_is_distance,
+        test="tests/ssl_taxonomy/test_ssl_taxonomy_objectives.py::test_ssl_taxonomy_sec3_latent_similarity",
+        source="attractive encoder-space objective (authors' sim_bu = 2 − 2 (q·gt))",
+        tolerance=1e-9,
     ),
     _identity(
         "ssl_taxonomy.sec3.masked-reconstruction",
         "the masked reconstruction error averages over valid frames only and ignores padding",
-        "attractive decoder-space objective (authors' masked_loss)",
-        1e-5,
-        "tests/ssl_taxonomy/test_ssl_taxonomy_objectives.py::test_ssl_taxonomy_sec3_masked_reconstruction",
-        identity_checks.masked_mse_ignores_padding,
+        check=identity_checks.masked_mse_ignores_padding,
+        test="tests/ssl_taxonomy/test_ssl_taxonomy_objectives.py::test_ssl_taxonomy_sec3_masked_reconstruction",
+        source="attractive decoder-space objective (authors' masked_loss)",
+        tolerance=1e-5,
     ),
     _identity(
         "ssl_taxonomy.sec3.grid",
         "the combined objective is the weighted sum of the four grid cells' losses, and "
         "evaluation leaves the queues unchanged",
-        "MocoBUTDcon's loss w_bu·CE_BU + w_td·CE_TD + w_bu_sim·sim_BU + w_td_sim·rec",
-        1e-5,
-        "tests/ssl_taxonomy/test_ssl_taxonomy_objectives.py::test_ssl_taxonomy_sec3_grid_weighted_sum",
-        identity_checks.weighted_sum,
+        check=identity_checks.weighted_sum,
+        test="tests/ssl_taxonomy/test_ssl_taxonomy_objectives.py::test_ssl_taxonomy_sec3_grid_weighted_sum",
+        source="MocoBUTDcon's loss w_bu·CE_BU + w_td·CE_TD + w_bu_sim·sim_BU + w_td_sim·rec",
+        tolerance=1e-5,
     ),
     *(_readme_ordering(what, key) for key in DATASETS for what, *_ in README_ORDERINGS),
     *(_abstract_ordering(what, key) for key in DATASETS for what, *_ in ABSTRACT_ORDERINGS),
