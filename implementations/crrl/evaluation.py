@@ -23,7 +23,7 @@ Lengths are in body sizes (mean bone lengths, about 0.25 m for these Kinect skel
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -47,7 +47,15 @@ from repro.skeleton_recipe import (
     train_config,
 )
 from repro.stats import mean_std
-from repro.train import TensorData, TrainConfig, features, fit, knn_accuracy, linear_probe
+from repro.train import (
+    History,
+    TensorData,
+    TrainConfig,
+    features,
+    fit,
+    knn_accuracy,
+    linear_probe,
+)
 
 
 def prepare(data: SkeletonSequences, max_frames: int) -> list[np.ndarray]:
@@ -219,7 +227,8 @@ class Scores:
 @dataclass(frozen=True)
 class Outcome:
     """One seed on one dataset: every variant's scores, the recipe's floors, the supervised
-    ST-GCN ceiling (%, None where not trained), seconds, the data in words."""
+    ST-GCN ceiling (%, None where not trained), seconds, the data in words, and each pretrained
+    variant's mean training loss in its first and last epoch (:func:`loss_span`)."""
 
     scores: dict[str, Scores]
     floors: Floors
@@ -228,6 +237,25 @@ class Outcome:
     dataset: str
     #: where the encoders were trained (the run's ``--device``)
     device: str = "cpu"
+    losses: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+
+def loss_span(history: History) -> tuple[float, float]:
+    """(first, last) epoch's mean pretraining loss: whether an objective trained at all (CML's
+    InfoNCE that stays at log(1 + K) never separated its positive from the queue)."""
+    return history.epochs[0].train_loss, history.epochs[-1].train_loss
+
+
+def loss_note(outcomes: list[Outcome], variants: tuple[str, ...]) -> str:
+    """Mean over seeds of each pretrained variant's first → last epoch loss, in words ("" where
+    none of ``variants`` was pretrained)."""
+    spans = []
+    for v in variants:
+        pairs = [o.losses[v] for o in outcomes if v in o.losses]
+        if pairs:
+            first, last = np.mean(pairs, axis=0)
+            spans.append(f"{v} {first:.3g} → {last:.3g}")
+    return "pretraining loss, first → last epoch: " + ", ".join(spans) if spans else ""
 
 
 def variant_gap(
@@ -244,7 +272,15 @@ def variant_gap(
         dataset=outcomes[0].dataset,
         seconds=sum(o.seconds for o in outcomes),
         device=outcomes[0].device,
-        note=f"{summary(scores, (a, b))}; {reference_note(outcomes)}",
+        note="; ".join(
+            part
+            for part in (
+                summary(scores, (a, b)),
+                loss_note(outcomes, (a, b)),
+                reference_note(outcomes),
+            )
+            if part
+        ),
     )
 
 
@@ -392,12 +428,18 @@ class ProbeData:
         )
 
     def outcome(
-        self, job: ProbeJob, scores: dict[str, Scores], described: str, start: float
+        self,
+        job: ProbeJob,
+        scores: dict[str, Scores],
+        described: str,
+        start: float,
+        losses: dict[str, tuple[float, float]],
     ) -> Outcome:
-        """The job's :class:`Outcome`: ``scores`` with the reference points trained now, and
-        the seconds since ``start`` (``time.perf_counter()``)."""
+        """The job's :class:`Outcome`: ``scores`` and the pretrained variants' ``losses``
+        (:func:`loss_span`) with the reference points trained now, and the seconds since
+        ``start`` (``time.perf_counter()``)."""
         floor_scores, ceiling = reference_points(
             self.train, self.test, job.seed, job.ceiling_epochs, job.ceiling_width, job.device
         )
         seconds = time.perf_counter() - start
-        return Outcome(scores, floor_scores, ceiling, seconds, described, job.device)
+        return Outcome(scores, floor_scores, ceiling, seconds, described, job.device, losses)

@@ -33,6 +33,8 @@ from implementations.crrl.evaluation import (
     ProbeData,
     ProbeJob,
     SequenceSource,
+    loss_note,
+    loss_span,
     probe_jobs,
     reference_note,
     summary,
@@ -68,19 +70,20 @@ def run_seed(job: ProbeJob) -> Outcome:
     d = data.input_size
     source = SequenceSource(data.x_train, data.train.labels)
     cfg = pretrain_config(job.epochs)
+    losses = {}
 
-    def trained(build):
+    def trained(name, build):
         torch.manual_seed(job.seed)
         model = build().to(job.device)
-        fit(model, source, cfg, job.seed, loss_fn=model_loss)
+        losses[name] = loss_span(fit(model, source, cfg, job.seed, loss_fn=model_loss))
         return model
 
     torch.manual_seed(job.seed)
     floor = models.encoder(d, job.hidden).to(job.device)
-    ser = trained(lambda: models.reconstructor(d, job.hidden))
-    cml = trained(lambda: models.motion_learner(d, job.hidden))
-    crrl = trained(lambda: models.distilled(cml, d, job.hidden))
-    joint = trained(lambda: models.joint(d, job.hidden))
+    ser = trained("ser", lambda: models.reconstructor(d, job.hidden))
+    cml = trained("cml", lambda: models.motion_learner(d, job.hidden))
+    crrl = trained("crrl", lambda: models.distilled(cml, d, job.hidden))
+    joint = trained("joint", lambda: models.joint(d, job.hidden))
     encoders = {
         "random": floor,
         "ser": ser.encoder,
@@ -94,7 +97,7 @@ def run_seed(job: ProbeJob) -> Outcome:
         f"{DATASETS[job.dataset]}, {data.describe(job)}, Bi-GRU 2×{job.hidden} (authors' "
         f"2×256), {job.epochs} pretraining epochs, linear probe {job.probe_epochs} epochs"
     )
-    return data.outcome(job, scores, described, start)
+    return data.outcome(job, scores, described, start, losses)
 
 
 def run_dataset(key: str, ctx: RunContext) -> Iterator[Measurement]:
@@ -102,7 +105,10 @@ def run_dataset(key: str, ctx: RunContext) -> Iterator[Measurement]:
     jobs = probe_jobs(ctx, key, hidden=ctx.pick(8, 32, 128), epochs=ctx.pick(1, 10, 60))
     outcomes = ctx.map(run_seed, jobs, desc=f"crrl {key}")
     scores = [o.scores for o in outcomes]
-    ctx.log(f"crrl {key}: {summary(scores, tuple(VARIANTS))}; {reference_note(outcomes)}")
+    ctx.log(
+        f"crrl {key}: {summary(scores, tuple(VARIANTS))}; "
+        f"{loss_note(outcomes, tuple(VARIANTS))}; {reference_note(outcomes)}"
+    )
     for what, a, b, _, _ in ORDERINGS:
         yield variant_gap(f"crrl.abstract.{what}-{key}", outcomes, a, b)
     for v in ABOVE_FLOOR:

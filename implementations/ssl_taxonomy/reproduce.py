@@ -39,6 +39,8 @@ from implementations.crrl import (
     ProbeJob,
     SequenceSource,
     Views,
+    loss_note,
+    loss_span,
     probe_jobs,
     reference_note,
     summary,
@@ -81,7 +83,7 @@ def run_seed(job: ProbeJob) -> Outcome:
     start = time.perf_counter()
     data = ProbeData.load(job)
     source = SequenceSource(data.x_train, data.train.labels, Views())
-    scores = {}
+    scores, losses = {}, {}
     for name in VARIANTS:
         config = CONFIGS["ae" if name == "random" else name]
         torch.manual_seed(job.seed)
@@ -96,14 +98,15 @@ def run_seed(job: ProbeJob) -> Outcome:
             job.max_frames,
         ).to(job.device)
         if name != "random":
-            fit(model, source, pretrain_config(job.epochs), job.seed, loss_fn=model_loss)
+            history = fit(model, source, pretrain_config(job.epochs), job.seed, loss_fn=model_loss)
+            losses[name] = loss_span(history)
         scores[name] = data.score(model.encoder, job)
     described = (
         f"{DATASETS[job.dataset]}, {data.describe(job)}, GRU 1×{job.hidden} (configs' 512), "
         f"embedding {job.emb}, {job.epochs} pretraining epochs, linear probe "
         f"{job.probe_epochs} epochs"
     )
-    return data.outcome(job, scores, described, start)
+    return data.outcome(job, scores, described, start, losses)
 
 
 def run_dataset(key: str, ctx: RunContext) -> Iterator[Measurement]:
@@ -111,7 +114,10 @@ def run_dataset(key: str, ctx: RunContext) -> Iterator[Measurement]:
     jobs = probe_jobs(ctx, key, hidden=hidden, epochs=epochs, emb=emb)
     outcomes = ctx.map(run_seed, jobs, desc=f"ssl_taxonomy {key}")
     scores = [o.scores for o in outcomes]
-    ctx.log(f"ssl_taxonomy {key}: {summary(scores, VARIANTS)}; {reference_note(outcomes)}")
+    ctx.log(
+        f"ssl_taxonomy {key}: {summary(scores, VARIANTS)}; {loss_note(outcomes, VARIANTS)}; "
+        f"{reference_note(outcomes)}"
+    )
     for what, a, b, _ in README_ORDERINGS:
         yield variant_gap(f"ssl_taxonomy.readme.{what}-{key}", outcomes, a, b)
     for what, a, b, _, field in ABSTRACT_ORDERINGS:

@@ -9,17 +9,23 @@ import torch
 
 from implementations.crrl import (
     GRUEncoder,
+    Outcome,
+    Scores,
     SequenceSource,
     Views,
     cross_subject,
     linear_evaluation,
+    loss_note,
+    loss_span,
     perturb,
     prepare,
     scale_to_unit,
     split_valid,
+    variant_gap,
 )
 from repro.data.skeleton_synthetic import synthetic_actions
-from repro.skeleton_recipe import normalize
+from repro.skeleton_recipe import Floors, normalize
+from repro.train import EpochRecord, History
 
 
 @pytest.fixture(scope="module")
@@ -90,3 +96,24 @@ def test_scale_to_unit_divides_every_set_by_the_training_maximum(data):
     np.testing.assert_allclose(scaled_test[0], test[0] / top, rtol=1e-6)
     with pytest.raises(ValueError, match="all zero"):
         scale_to_unit([np.zeros((3, 20, 3), np.float32)])
+
+
+def _outcome(seed: int, losses: dict[str, tuple[float, float]]) -> Outcome:
+    scores = {v: Scores(50.0 + seed, 40.0, 45.0) for v in ("random", "ser", "cml")}
+    return Outcome(scores, Floors(60.0, 61.0, 1.0), None, 1.0, "data", losses=losses)
+
+
+def test_loss_span_and_note_report_the_first_and_last_epoch_of_pretrained_variants():
+    history = History([EpochRecord(e, 0.1, loss, 0.0) for e, loss in enumerate((4.2, 3.0, 2.5))])
+    assert loss_span(history) == (4.2, 2.5)
+    outcomes = [
+        _outcome(0, {"ser": (2.0, 1.0), "cml": (4.2, 4.17)}),
+        _outcome(1, {"ser": (4.0, 2.0), "cml": (4.2, 4.19)}),
+    ]
+    # the random encoder is never pretrained: it has no span and no entry
+    assert loss_note(outcomes, ("random", "ser", "cml")) == (
+        "pretraining loss, first → last epoch: ser 3 → 1.5, cml 4.2 → 4.18"
+    )
+    assert loss_note(outcomes, ("random",)) == ""
+    note = variant_gap("x", outcomes, "cml", "random").note
+    assert "cml 4.2 → 4.18" in note and "random" in note and "ser 3" not in note
