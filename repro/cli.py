@@ -402,7 +402,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--device", type=_device, default="cpu", help="cpu, cuda or cuda:N (default cpu)"
     )
     r.add_argument("--data-root", help="folder holding the datasets (default: $REPRO_DATA)")
-    r.add_argument("--jobs", type=_positive_int, help="worker processes (default: one per core)")
+    r.add_argument(
+        "--jobs",
+        type=_positive_int,
+        help="worker processes, one torch thread each (default: one per core; 1: this process)",
+    )
     r.add_argument(
         "--save-baseline",
         action="store_true",

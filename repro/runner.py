@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -46,6 +47,23 @@ def _single_thread_worker(parent: int) -> None:
     torch.set_num_threads(1)
     torch.set_num_interop_threads(1)
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+@contextmanager
+def single_threaded() -> Iterator[None]:
+    """torch on one thread inside the block (the thread count restored after), as in a worker.
+
+    Jobs run in the runner's own process (``--jobs 1``, or an experiment of one job) would
+    otherwise use a thread per core, and on a loaded machine those threads spin waiting for
+    each other: one CRRL seed (default size, MSR Action3D) took 32 s of wall time on one thread
+    and 251 s on two, beside a two-worker run at load 4 on 2 cores.
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _exit_with_parent(parent: int, every: float = 1.0) -> None:
@@ -156,18 +174,20 @@ def run_local(
     device: str = "cpu",
 ) -> None:
     """Run ``fn`` on each ``(index, item)`` in this process (``jobs`` = 1 or a single job) or
-    over ``jobs`` single-threaded worker processes; ``finished(index, result)`` as each ends.
+    over ``jobs`` worker processes; ``finished(index, result)`` as each ends. Every job runs on
+    one torch thread, in this process too (:func:`single_threaded`).
 
     Workers of a CUDA run are spawned, not forked: a forked child cannot use the CUDA context
     its parent already initialised ("CUDA error: initialization error").
     """
     if jobs == 1 or len(todo) <= 1:
-        for i, x in todo:
-            try:
-                value = fn(x)
-            except Exception:
-                value = _second_try(fn, x, desc)
-            finished(i, value)
+        with single_threaded():
+            for i, x in todo:
+                try:
+                    value = fn(x)
+                except Exception:
+                    value = _second_try(fn, x, desc)
+                finished(i, value)
         return
     with ProcessPoolExecutor(
         max_workers=min(jobs, len(todo)),

@@ -66,6 +66,28 @@ def test_parallel_workers_give_the_serial_numbers(toy):
         assert va == vb, a.claim_id
 
 
+def test_jobs_run_in_this_process_use_one_torch_thread_and_restore_the_count():
+    import torch
+
+    from repro.runner import run_local
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        got: dict[int, int] = {}
+        run_local(_threads_of_job, [(0, None), (1, None)], got.__setitem__, 1, "threads")
+        assert got == {0: 1, 1: 1}
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _threads_of_job(_: object) -> int:
+    import torch
+
+    return torch.get_num_threads()
+
+
 def test_an_experiment_measuring_an_undeclared_claim_is_an_error(toy, monkeypatch):
     import tests.harness.toy_paper as module
 
