@@ -189,6 +189,11 @@ class History:
     def final_train_acc(self) -> float:
         return self.epochs[-1].train_acc
 
+    @property
+    def loss_span(self) -> tuple[float, float]:
+        """(first, last) epoch's mean training loss: whether an objective trained at all."""
+        return self.epochs[0].train_loss, self.epochs[-1].train_loss
+
     def to_dict(self) -> list[dict[str, Any]]:
         return [asdict(e) for e in self.epochs]
 

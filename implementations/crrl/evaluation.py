@@ -48,7 +48,6 @@ from repro.skeleton_recipe import (
 )
 from repro.stats import mean_std
 from repro.train import (
-    History,
     TensorData,
     TrainConfig,
     features,
@@ -228,7 +227,8 @@ class Scores:
 class Outcome:
     """One seed on one dataset: every variant's scores, the recipe's floors, the supervised
     ST-GCN ceiling (%, None where not trained), seconds, the data in words, and each pretrained
-    variant's mean training loss in its first and last epoch (:func:`loss_span`)."""
+    variant's mean training loss in its first and last epoch (``History.loss_span``; CML's
+    InfoNCE that stays at log(1 + K) never separated its positive from the queue)."""
 
     scores: dict[str, Scores]
     floors: Floors
@@ -238,12 +238,6 @@ class Outcome:
     #: where the encoders were trained (the run's ``--device``)
     device: str = "cpu"
     losses: dict[str, tuple[float, float]] = field(default_factory=dict)
-
-
-def loss_span(history: History) -> tuple[float, float]:
-    """(first, last) epoch's mean pretraining loss: whether an objective trained at all (CML's
-    InfoNCE that stays at log(1 + K) never separated its positive from the queue)."""
-    return history.epochs[0].train_loss, history.epochs[-1].train_loss
 
 
 def loss_note(outcomes: list[Outcome], variants: tuple[str, ...]) -> str:
@@ -436,7 +430,7 @@ class ProbeData:
         losses: dict[str, tuple[float, float]],
     ) -> Outcome:
         """The job's :class:`Outcome`: ``scores`` and the pretrained variants' ``losses``
-        (:func:`loss_span`) with the reference points trained now, and the seconds since
+        (``History.loss_span``) with the reference points trained now, and the seconds since
         ``start`` (``time.perf_counter()``)."""
         floor_scores, ceiling = reference_points(
             self.train, self.test, job.seed, job.ceiling_epochs, job.ceiling_width, job.device

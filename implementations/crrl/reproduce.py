@@ -34,7 +34,6 @@ from implementations.crrl.evaluation import (
     ProbeJob,
     SequenceSource,
     loss_note,
-    loss_span,
     probe_jobs,
     reference_note,
     summary,
@@ -75,7 +74,7 @@ def run_seed(job: ProbeJob) -> Outcome:
     def trained(name, build):
         torch.manual_seed(job.seed)
         model = build().to(job.device)
-        losses[name] = loss_span(fit(model, source, cfg, job.seed, loss_fn=model_loss))
+        losses[name] = fit(model, source, cfg, job.seed, loss_fn=model_loss).loss_span
         return model
 
     torch.manual_seed(job.seed)

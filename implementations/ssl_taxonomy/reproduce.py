@@ -40,7 +40,6 @@ from implementations.crrl import (
     SequenceSource,
     Views,
     loss_note,
-    loss_span,
     probe_jobs,
     reference_note,
     summary,
@@ -99,7 +98,7 @@ def run_seed(job: ProbeJob) -> Outcome:
         ).to(job.device)
         if name != "random":
             history = fit(model, source, pretrain_config(job.epochs), job.seed, loss_fn=model_loss)
-            losses[name] = loss_span(history)
+            losses[name] = history.loss_span
         scores[name] = data.score(model.encoder, job)
     described = (
         f"{DATASETS[job.dataset]}, {data.describe(job)}, GRU 1×{job.hidden} (configs' 512), "

@@ -16,7 +16,6 @@ from implementations.crrl import (
     cross_subject,
     linear_evaluation,
     loss_note,
-    loss_span,
     perturb,
     prepare,
     scale_to_unit,
@@ -105,7 +104,7 @@ def _outcome(seed: int, losses: dict[str, tuple[float, float]]) -> Outcome:
 
 def test_loss_span_and_note_report_the_first_and_last_epoch_of_pretrained_variants():
     history = History([EpochRecord(e, 0.1, loss, 0.0) for e, loss in enumerate((4.2, 3.0, 2.5))])
-    assert loss_span(history) == (4.2, 2.5)
+    assert history.loss_span == (4.2, 2.5)
     outcomes = [
         _outcome(0, {"ser": (2.0, 1.0), "cml": (4.2, 4.17)}),
         _outcome(1, {"ser": (4.0, 2.0), "cml": (4.2, 4.19)}),
