@@ -168,8 +168,10 @@ class Measurement:
 
     ``value`` is the mean over ``n`` seeds (numeric), the gap of two means (ordering) or the
     largest deviation (identity); ``samples`` the per-seed values where there are seeds;
-    ``ci`` the 95% interval of an ordering gap. A measurement with ``value=None`` records a
-    claim that could not be run, with ``note`` saying why.
+    ``ci`` the 95% interval of an ordering gap, ``paired`` whether that interval is the paired
+    t interval of per-seed differences (:meth:`paired_gap`) rather than Welch's (:meth:`gap`).
+    A measurement with ``value=None`` records a claim that could not be run, with ``note``
+    saying why.
     """
 
     claim_id: str
@@ -183,6 +185,7 @@ class Measurement:
     #: For a gap: the per-seed values of the second side (``samples`` holds the first).
     samples_b: list[float] = field(default_factory=list)
     ci: tuple[float, float] | None = None
+    paired: bool = False
     note: str = ""
 
     @classmethod
@@ -220,6 +223,7 @@ class Measurement:
             stats.sem([x - y for x, y in zip(a, b, strict=True)]),
             len(a),
             ci=(lo, hi),
+            paired=True,
             samples=[float(x) for x in a],
             samples_b=[float(x) for x in b],
             **kw,

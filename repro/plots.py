@@ -64,13 +64,14 @@ def title(ax: Axes, text: str) -> None:
     ax.set_title(wrap(text, ax), fontsize=STYLE["axes.titlesize"])
 
 
-def error_note(bars: Bars, n: int | None = None) -> str:
-    """What the error bars of a figure are, for its legend or caption (``n``: seeds, per side of
-    a gap)."""
+def error_note(bars: Bars, n: int | None = None, interval: str = "Welch") -> str:
+    """What the error bars of a figure are, for its legend or caption (``n``: seeds; for a gap,
+    pairs where ``interval`` is "paired", seeds per side where it is "Welch")."""
     if bars == "std":
         return "bars: ±1 std over seeds" + (f" (n = {n})" if n else "")
     if bars == "ci95":
-        return "bars: 95% interval of the gap (Welch" + (f", n = {n} per side)" if n else ")")
+        count = {"paired": " pairs", "Welch": " per side"}.get(interval, "")
+        return f"bars: 95% interval of the gap ({interval}" + (f", n = {n}{count})" if n else ")")
     return "no error bars"
 
 

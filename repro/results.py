@@ -60,6 +60,7 @@ def run_to_dict(run: PaperRun, command: str) -> dict[str, Any]:
                 "sem": None if m is None else m.sem,
                 "n": None if m is None else m.n,
                 "ci": None if m is None or m.ci is None else list(m.ci),
+                "paired": None if m is None or m.ci is None else m.paired,
                 "samples": [] if m is None else m.samples,
                 "samples_b": [] if m is None else m.samples_b,
                 "dataset": "" if m is None else private(m.dataset),

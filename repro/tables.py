@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from repro import stats
 from repro.claims import Paper, paper_ids
 
 if TYPE_CHECKING:  # matplotlib is loaded only where a figure is drawn
@@ -39,9 +40,12 @@ How to read the tables:
 holds exactly); ours is then the largest deviation found over n random instances.
 - **ours**: `m ± s` is our mean over n seeds ± the standard deviation over those seeds (their \
 spread, not the error of the mean); `g [a, b]` is a gap, the difference of two of our means \
-(signed as in the paper's claim), with [a, b] its 95% Welch interval; a bare number is a single \
-measurement (a count, a ratio) or, for an exact claim, the largest deviation.
-- **n**: seeds, per side for a gap (timings: repeats); random instances for an exact claim. \
+(signed as in the paper's claim), with [a, b] its 95% interval: *paired*, the t interval of \
+the per-seed differences where both sides ran on the same seeds or splits, or *Welch*, for two \
+independent samples; a bare number is a single measurement (a count, a ratio) or, for an exact \
+claim, the largest deviation.
+- **n**: seeds; for a gap, pairs (paired) or seeds per side (Welch); timings: repeats; random \
+instances for an exact claim. \
 **run**: the size of the run that measured it: `full` is the paper's protocol (the committed \
 tables), `default` a reduced run, `quick` a smoke test.
 - **metric**: what the number measures, with its unit; `gap:` marks a difference between two \
@@ -80,12 +84,31 @@ def ours_cell(c: dict[str, Any], with_n: bool = True) -> str:
     n = f" (n={c['n']})" if with_n else ""
     if c["kind"] == "ordering" and c.get("ci"):
         lo, hi = c["ci"]
-        return f"{v:+.2f} [{lo:+.2f}, {hi:+.2f}]{n}"
+        return f"{v:+.2f} [{lo:+.2f}, {hi:+.2f}] {interval(c)}{n}"
     if c["kind"] == "identity":
         return fmt(v)
     if c.get("std") is not None and (c.get("n") or 1) > 1:
         return f"{v:.2f} ± {c['std']:.2f}{n}"
     return fmt(v, 4)
+
+
+def interval(c: dict[str, Any]) -> str:
+    """Which 95% interval a gap's ``ci`` is: "paired" (t interval of per-seed differences) or
+    "Welch" (two independent samples).
+
+    Documents written before the results recorded it (no ``paired`` key) are read by
+    recomputing the paired interval from the stored samples: it is the paired one when the
+    two agree.
+    """
+    if c.get("paired") is not None:
+        return "paired" if c["paired"] else "Welch"
+    a, b = c.get("samples") or [], c.get("samples_b") or []
+    if len(a) != len(b) or len(a) < 2:
+        return "Welch"
+    _, lo, hi = stats.paired_ci(a, b)
+    stored_lo, stored_hi = c["ci"]
+    same = math.isclose(lo, stored_lo, rel_tol=1e-9) and math.isclose(hi, stored_hi, rel_tol=1e-9)
+    return "paired" if same else "Welch"
 
 
 def paper_cell(c: dict[str, Any]) -> str:
@@ -336,10 +359,10 @@ def summary_markdown(docs: Sequence[dict[str, Any]], papers: Sequence[Paper]) ->
 def paper_figure(doc: dict[str, Any]) -> Figure | None:
     """Paper's numbers beside ours, one panel per metric; identity claims are left to the table.
 
-    Error bars: ±1 std over seeds for a numeric claim, the 95% Welch interval for a gap (each
-    panel's x label says which, or that a panel has none); a claim not run in this run is
-    labelled "not run" in its row (grey), where only the paper's value is drawn. None when the
-    paper has nothing numeric to show.
+    Error bars: ±1 std over seeds for a numeric claim, the 95% interval for a gap, paired or
+    Welch (:func:`interval`; each panel's x label says which, or that a panel has none); a
+    claim not run in this run is labelled "not run" in its row (grey), where only the paper's
+    value is drawn. None when the paper has nothing numeric to show.
     """
     from repro import plots
 
@@ -404,7 +427,8 @@ def _bars(group: Sequence[dict[str, Any]]) -> str:
     ns = {c.get("n") for c in measured}
     n = ns.pop() if len(ns) == 1 else None
     if group[0]["kind"] == "ordering":
-        return plots.error_note("ci95", n)
+        kinds = {interval(c) for c in measured if c.get("ci")}
+        return plots.error_note("ci95", n, kinds.pop() if len(kinds) == 1 else "paired or Welch")
     if not any(c.get("std") and (c.get("n") or 1) > 1 for c in measured):
         return plots.error_note("none") + ": single measurements"
     return plots.error_note("std", n)

@@ -70,7 +70,7 @@ def test_summary_and_paper_page_open_with_the_key(toy):
         assert text.index("How to read the tables") < text.index("`toy.table1.gap`")
     key = tables.KEY
     assert "`m ± s` is our mean over n seeds ± the standard deviation over those seeds" in key
-    assert "with [a, b] its 95% Welch interval" in key
+    assert "with [a, b] its 95% interval: *paired*" in key and "or *Welch*" in key
     assert "**exact**: the paper states an identity" in key
     for verdict in ("reproduced", "not reproduced", "inconclusive", "partially", "not run"):
         assert f"*{verdict}*" in key, verdict
@@ -206,6 +206,24 @@ def test_paper_figure_labels_not_run_claims_and_says_what_its_bars_are(toy):
     assert any("bars: ±1 std over seeds" in x for x in xlabels)
     assert any("bars: 95% interval of the gap (Welch, n = 5 per side)" in x for x in xlabels)
     assert all("bars" in x or "not run" in x for x in xlabels)
+
+
+def test_a_gap_says_whether_its_interval_is_paired_or_welch(toy):
+    a, b = [70.0, 80.0, 90.0, 75.0, 85.0], [68.0, 79.0, 87.0, 74.0, 82.0]
+    for gap, kind, bars in (
+        (Measurement.paired_gap, "paired", "(paired, n = 5 pairs)"),
+        (Measurement.gap, "Welch", "(Welch, n = 5 per side)"),
+    ):
+        doc = results_doc(toy, {"toy.table1.gap": gap("toy.table1.gap", a, b)})
+        c = next(c for c in doc["claims"] if c["id"] == "toy.table1.gap")
+        assert c["paired"] is (kind == "paired")
+        lo, hi = c["ci"]
+        assert tables.ours_cell(c) == f"+2.00 [{lo:+.2f}, {hi:+.2f}] {kind} (n=5)"
+        xlabels = [ax.get_xlabel() for ax in tables.paper_figure(doc).axes]
+        assert any(f"bars: 95% interval of the gap {bars}" in x for x in xlabels)
+        # a results file written before the kind was recorded: read from its samples
+        c.pop("paired")
+        assert tables.interval(c) == kind
 
 
 def test_paper_figure_panel_with_nothing_measured_says_so(toy):
