@@ -178,7 +178,7 @@ def _run_papers(
         store.reused = store.computed = 0
         print(f"== {paper.id}: {paper.title} ({size} run, {ctx.jobs} jobs)", flush=True)
         run = run_paper(paper, ctx)
-        doc = run_to_dict(run, command)
+        doc = run_to_dict(run, command, store.reused, store.computed)
         if args.save_baseline:  # refused before anything is written
             baselines.check_baseline(doc, args.allow_missing)
         write_atomic(res / f"{paper.id}.json", dump(doc))

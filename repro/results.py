@@ -46,8 +46,13 @@ def claim_record(claim: Claim) -> dict[str, Any]:
     }
 
 
-def run_to_dict(run: PaperRun, command: str) -> dict[str, Any]:
-    """The JSON document for one paper's run."""
+def run_to_dict(run: PaperRun, command: str, reused: int = 0, computed: int = 0) -> dict[str, Any]:
+    """The JSON document for one paper's run.
+
+    ``reused`` and ``computed`` count its jobs taken from an interrupted run of the same
+    command and run now: ``seconds`` is this invocation's wall time, which covers the computed
+    ones only.
+    """
     env = run.env
     claims = []
     for r in run.results:
@@ -84,6 +89,7 @@ def run_to_dict(run: PaperRun, command: str) -> dict[str, Any]:
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "run": describe_run(run.ctx),
         "seconds": run.seconds,
+        "jobs": {"computed": computed, "reused": reused},
         "env": env,
         "claims": claims,
     }

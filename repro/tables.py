@@ -214,6 +214,19 @@ def run_size(doc: dict[str, Any]) -> str:
     return str((doc.get("run") or {}).get("size") or "—")
 
 
+def wall_time(doc: dict[str, Any]) -> str:
+    """The run's wall time, saying so where it covers only the jobs this invocation computed
+    (the rest reused from an interrupted run of the same command)."""
+    text = f"wall time {doc['seconds']:.0f} s"
+    jobs = doc.get("jobs") or {}
+    if jobs.get("reused"):
+        text += (
+            f" for the {jobs['computed']} jobs computed by this invocation; {jobs['reused']} more "
+            "were reused from an interrupted run of the same command, their time not included"
+        )
+    return text
+
+
 def extra_plots(plots_dir: Path, paper_id: str) -> list[Path]:
     """The paper's own figures that its experiments saved beside the results
     (``plots/<paper>_*.png``), sorted by name."""
@@ -256,7 +269,7 @@ def paper_markdown(
         + ".",
         "",
         f"- Command: `{doc['command']}` (run size `{run_size(doc)}`)",
-        f"- Commit: `{doc['commit']}`{dirty}; date {doc['date']}; wall time {doc['seconds']:.0f} s",
+        f"- Commit: `{doc['commit']}`{dirty}; date {doc['date']}; {wall_time(doc)}",
         f"- Environment: Python {env['python']}, torch {env['torch']}, CPU {env['cpu']} "
         f"({env['cores']} cores, {env['threads']} threads), GPUs: {gpus}"
         + (

@@ -145,6 +145,14 @@ def test_killed_run_resumes_with_the_same_numbers(tmp_path: Path) -> None:
     assert again.returncode == 0, out
     assert f"resumed: {kept} jobs reused" in out
     assert _values(cut) == _values(whole)
+    # the table's wall time says it covers the computed jobs only
+    assert json.loads((cut / "toy.json").read_text())["jobs"] == {
+        "computed": 6 - kept,
+        "reused": kept,
+    }
+    page = (cut / "toy.md").read_text()
+    assert f"for the {6 - kept} jobs computed by this invocation; {kept} more were reused" in page
+    assert "reused" not in (whole / "toy.md").read_text()
     assert not any(jobs.rglob("*.pkl"))  # a finished run leaves nothing to resume
 
 
