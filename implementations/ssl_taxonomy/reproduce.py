@@ -21,8 +21,10 @@ Sizes: quick (CI): 2 seeds, width 8, 1 epoch, about 10 s of CPU; default: 5 seed
 at most 24 frames, 8 epochs, 156 s of CPU time in one process (measured at load 9 on 2 cores:
 10 min wall), so about 1.5-3 minutes on 2 quiet cores; full: 10 seeds, width 128 (configs: 512),
 embedding 64, at most 50 frames (the configs' ``maximum_timesteps``), 40 epochs (configs:
-80-350) and the ST-GCN ceiling for every seed: about 3 CPU hours, 1.5-2 hours on 2 cores with
-``--jobs 2`` (an estimate scaled from the default run; not measured).
+80-350) and the ST-GCN ceiling for every seed: 1 063 s of wall time with ``--jobs 2`` for 13 of
+its 20 jobs (3 MSR Action3D seeds, 10 UTKinect; load 0.5 at the start), the other 7 (MSR) kept
+from an interrupted run; a MSR seed takes about 4 min on one thread, so the whole run is about
+30-35 min on 2 quiet cores.
 """
 
 from __future__ import annotations
