@@ -6,9 +6,9 @@ PoseConv3D and for the ST-GCN it is compared with: ``frames`` frames by uniform 
 (random in training, middles at test time), one subject-centred box over the whole sequence,
 keypoints mapped into a ``size`` × ``size`` frame, and in training a horizontal flip with
 probability 1/2 that swaps left and right joints by the layout's mirror map (pyskl's ``Flip``).
-PoseConv3D reads the clip as a pseudo-heatmap volume (:func:`volumes`), ST-GCN as (x, y, score)
-per joint with x and y scaled to [−1, 1] over the box (:func:`coordinates`), so both see the
-same keypoints, and a test-time corruption (:class:`Corruption`) reaches both alike.
+PoseConv3D reads the clip as a pseudo-heatmap volume (:func:`volumes`), ST-GCN as (x, y) per
+joint scaled to [−1, 1] over the box (:func:`coordinates`), so both see the same keypoints, and
+a test-time corruption (:class:`Corruption`) reaches both alike.
 """
 
 from __future__ import annotations
@@ -165,9 +165,17 @@ def volumes(
 
 
 def coordinates(clips: Sequence[tuple[np.ndarray, np.ndarray]], size: int) -> Tensor:
-    """N clips -> (N, 3, T, V, 1) ST-GCN input: x and y scaled to [−1, 1] over the frame, then
-    the score; a keypoint with score 0 (untracked or dropped) reads (0, 0, 0)."""
+    """N clips -> (N, 2, T, V, 1) ST-GCN input: x and y scaled to [−1, 1] over the frame; a
+    keypoint with score 0 (untracked or dropped) reads (0, 0), the frame's centre.
+
+    pyskl's GCNs also read the detector's score as a third channel. Our projected skeletons
+    have no detector: every tracked keypoint scores 1, so that channel is (nearly) constant in
+    training, and ST-GCN's input BatchNorm divides it by a standard deviation near 0. A keypoint
+    dropped at test time (score 0) then reads hundreds of standard deviations off, and ST-GCN
+    fell to chance at 1/16 of keypoints dropped: an artefact of the synthetic scores, not of
+    graph convolution. Without the channel a dropped keypoint is a displaced one.
+    """
     kp = np.stack([c[0] for c in clips]) * (2.0 / size) - 1.0  # (N, T, V, 2)
-    sc = np.stack([c[1] for c in clips])[..., None]  # (N, T, V, 1)
-    x = np.concatenate([kp * (sc > 0), sc], -1)  # (N, T, V, 3)
+    tracked = np.stack([c[1] for c in clips])[..., None] > 0  # (N, T, V, 1)
+    x = kp * tracked  # (N, T, V, 2)
     return torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)[..., None], np.float32))

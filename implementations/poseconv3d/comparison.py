@@ -2,7 +2,7 @@
 
 :func:`train_and_test` trains three models from one seed on one split — PoseConv3D on joint
 volumes, PoseConv3D on limb volumes and the ST-GCN of :mod:`implementations.stgcn` on the
-(x, y, score) coordinates of the same projected sequences — with :func:`repro.train.fit`, the
+(x, y) coordinates of the same projected sequences — with :func:`repro.train.fit`, the
 same optimiser and the same seed (hence the same batch order, and for the two PoseConv3D models
 the same sampled frames and flips). Each model is then tested on the clean test clips and under
 every test-time corruption of the robustness grid (dropped keypoints, coordinate noise); the
@@ -84,7 +84,7 @@ def build(model: str, num_classes: int, layout: str, setting: Setting) -> nn.Mod
             num_classes,
             layout,
             "spatial",
-            in_channels=3,
+            in_channels=2,  # x, y: see clips.coordinates
             edge_importance=True,
             widths=scaled_widths(setting.gcn_width),
             dropout=DROPOUT,

@@ -298,12 +298,12 @@ def _scaled_inputs(
     setting: Setting, persons: int, data_root: str | None
 ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
     """``persons`` copies of the first MSR Action3D test sequence (the runner checked the data):
-    the ST-GCN input (1, 3, T, V, M) and the keypoints and scores (M, T, V, 2), (M, T, V) of one
+    the ST-GCN input (1, 2, T, V, M) and the keypoints and scores (M, T, V, 2), (M, T, V) of one
     volume; copy k is shifted right by k/8 of the frame so that the copies differ."""
     _, test = load_msr_action3d(data_root).cross_subject()
     gcn = PoseClips(test.subset([0]), ClipSpec(setting.gcn_frames, setting.size), "coordinates")
     vol = PoseClips(test.subset([0]), ClipSpec(setting.volume_frames, setting.size), "volume")
-    x = gcn.evaluation().repeat(1, 1, 1, 1, persons)  # (1, 3, T, V, M)
+    x = gcn.evaluation().repeat(1, 1, 1, 1, persons)  # (1, 2, T, V, M)
     kp, sc = vol.clip(0)
     shift = torch.arange(persons, dtype=torch.float32)[:, None, None, None] * setting.size / 8
     keypoints = torch.from_numpy(kp)[None] + shift * torch.tensor([1.0, 0.0])  # (M, T, V, 2)

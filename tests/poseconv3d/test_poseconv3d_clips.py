@@ -52,9 +52,19 @@ def test_inputs_of_both_models():
     data = _data()
     vol = PoseClips(data, ClipSpec(frames=6, size=12)).evaluation()
     gcn = PoseClips(data, ClipSpec(frames=10, size=12), kind="coordinates").evaluation()
-    assert vol.shape == (3, 20, 6, 12, 12) and gcn.shape == (3, 3, 10, 20, 1)
-    assert float(gcn[:, :2].abs().max()) <= 1.0  # inside the box
-    assert torch.equal(gcn[:, 2], torch.ones_like(gcn[:, 2]))  # every joint tracked
+    assert vol.shape == (3, 20, 6, 12, 12) and gcn.shape == (3, 2, 10, 20, 1)
+    assert float(gcn.abs().max()) <= 1.0  # inside the box
+
+
+def test_no_gcn_input_channel_is_constant_in_training():
+    """Every (channel, joint) of ST-GCN's training input varies, so its input BatchNorm never
+    divides by a standard deviation near 0 (a constant score channel did, and a keypoint dropped
+    at test time then read hundreds of standard deviations off)."""
+    clips = PoseClips(_data(lengths=(12,) * 8), ClipSpec(frames=10, size=12), "coordinates")
+    rng = np.random.default_rng(0)
+    x = torch.cat([clips.batch(np.arange(8), rng) for _ in range(4)])  # (32, 2, T, V, 1)
+    std = x.permute(1, 3, 0, 2, 4).reshape(2 * 20, -1).std(1)  # per (channel, joint)
+    assert float(std.min()) > 0.05
 
 
 def test_flip_mirrors_about_the_frame_centre_and_swaps_sides():
@@ -84,7 +94,7 @@ def test_training_clips_are_flipped_about_half_the_time():
 
 
 def test_dropping_every_keypoint_leaves_empty_inputs():
-    """drop = 1: the volume is zero and every GCN joint reads (0, 0, 0)."""
+    """drop = 1: the volume is zero and every GCN joint reads (0, 0)."""
     data = _data()
     vol = PoseClips(data, ClipSpec(frames=6, size=12)).evaluation(Corruption(drop=1.0))
     gcn = PoseClips(data, ClipSpec(frames=6, size=12), "coordinates").evaluation(Corruption(1.0))
@@ -122,7 +132,7 @@ def test_a_sequence_without_tracked_joints_is_a_clear_error():
 def test_coordinates_of_an_untracked_joint_are_zero():
     kp = np.full((1, 2, 2), 12.0, np.float32)
     x = coordinates([(kp, np.array([[1.0, 0.0]], np.float32))], 16)
-    np.testing.assert_array_equal(x[0, :, 0, :, 0].numpy(), [[0.5, 0.0], [0.5, 0.0], [1.0, 0.0]])
+    np.testing.assert_array_equal(x[0, :, 0, :, 0].numpy(), [[0.5, 0.0], [0.5, 0.0]])
 
 
 def test_without_the_subject_crop_the_frame_is_the_camera_image():
