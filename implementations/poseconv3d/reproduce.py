@@ -29,8 +29,9 @@ Run sizes (:func:`setting_for`; CPU time on one core, measured under load and so
   24² volumes, base width 6, ST-GCN widths 16-32-64 on 48 frames, 25 (MSR) / 50 (UTK) epochs;
   the ablation's 6 variants × 10 seeds on UTKinect. One UTKinect seed took 53 s (joint), about
   as long for limb, and 42 s (ST-GCN) of CPU time: about 3 hours of CPU time in all (2 for the
-  comparisons, 1 for the ablation), about 1.5 hours of wall time with ``--jobs 2`` on 2 quiet
-  cores.
+  comparisons, 1 for the ablation). Measured at commit 75ad0c2 with ``--jobs 2``: 22 of its 90
+  jobs in 52 min (part of it beside a CI run), the other 68 in 1 931 s after a resume (load 1.2
+  at its start): about 85 min of wall time on 2 cores (the c7e1b47 run: 6 896 s in one go).
 """
 
 from __future__ import annotations
