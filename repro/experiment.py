@@ -31,8 +31,11 @@ class Experiment:
     measure in this run size it yields as ``Measurement.not_run`` with the reason); ``data``
     lists the dataset names (keys of :data:`repro.data.DATASETS`) it reads. ``quick_bands``
     gives, for some claims, the coarse range a quick run's value must fall in (a trained model
-    above chance, a ratio of the right order): the accuracy suite asserts it, so that a quick
-    run that computes nonsense fails CI. Bands are sanity checks, not the claim's tolerance.
+    above chance, a parameter ratio of the right order): the accuracy suite asserts it, so that
+    a quick run that computes nonsense fails CI. Bands are sanity checks, not the claim's
+    tolerance, and bound only values the machine's load cannot move (accuracies, counts,
+    parameters): a time or a ratio of times gets none, since the suite makes no timing
+    assertions (a quick fit of GCN's epoch-time exponent read 2.24 at load 4 on 2 cores).
     """
 
     name: str

@@ -393,8 +393,6 @@ EXPERIMENTS = (
         "cost",
         _cost,
         claims=("cgdm.cost.gd-double-backward",),
-        # L_GD adds four double backwards per iteration: dearer than MCD, not by 100×
-        quick_bands={"cgdm.cost.gd-double-backward": (0.0, 100.0)},
     ),
     Experiment(
         "gpu-scale",

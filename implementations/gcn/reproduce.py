@@ -324,7 +324,5 @@ EXPERIMENTS = (
         "figure 2, time per epoch",
         run_epoch_time,
         ("gcn.fig2.linear-in-edges",),
-        # time grows with the graph, and not faster than quadratically
-        quick_bands={"gcn.fig2.linear-in-edges": (0.5, 2.0)},
     ),
 )

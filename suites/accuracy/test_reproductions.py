@@ -2,8 +2,9 @@
 
 Default: the quick size into a scratch folder, and what can fail is asserted — every identity
 claim measured and reproduced (the runner evaluates its check on seeded instances), every claim
-whose data are present measured or "not run" for a stated reason of the run's size, and each
-value an experiment bounds with a quick band (``Experiment.quick_bands``) inside that band.
+whose data are present measured (a finite value) or "not run" for a stated reason of the run's
+size, and each value an experiment bounds with a quick band (``Experiment.quick_bands``) inside
+that band.
 With ``--full``: the paper's protocol into ``results/``, then ``repro check`` against the stored
 baseline must pass.
 """
@@ -11,6 +12,7 @@ baseline must pass.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -56,6 +58,7 @@ def test_reproduction_runs_and_judges_every_claim(paper, request, tmp_path):
             assert "data missing" not in c["reason"], f"{claim.id}: data are present here"
         else:
             assert c["dataset"], f"{claim.id} measured without naming its dataset"
+            assert math.isfinite(c["value"]), f"{claim.id}: measured value {c['value']}"
     if full:
         assert main(["--results", str(res), "check", paper.id]) == 0
         return
