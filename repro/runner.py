@@ -131,7 +131,9 @@ class RunContext:
         ``items``. Workers are local processes, or Ray tasks with ``executor="ray"``. With a job
         store (``store``), finished jobs are kept on disk as they come back and found there by a
         rerun. A job that raises is tried once more; a second failure stops the run with an error
-        naming the job's item (its seed).
+        naming the job's item (its seed). Without progress bars (a run logging to a file), a
+        line through ``log`` says how many jobs are found done, then how many have finished, at
+        most once every ``PROGRESS_EVERY_S`` seconds and at the end.
         """
         bar = tqdm(total=len(items), desc=desc, disable=not self.progress, leave=False)
         out: list[Any] = [None] * len(items)
@@ -147,11 +149,19 @@ class RunContext:
                     continue
             todo.append((i, x))
 
+        lines = (
+            None
+            if self.progress or len(items) < 2
+            else _ProgressLines(self.log, desc or fn.__name__, len(items), len(items) - len(todo))
+        )
+
         def finished(i: int, value: R) -> None:
             out[i] = value
             if self.store is not None:
                 self.store.put(keys[i], value)
             bar.update()
+            if lines is not None:
+                lines.done()
 
         try:
             if self.executor == "ray":
@@ -163,6 +173,29 @@ class RunContext:
         finally:
             bar.close()
         return out
+
+
+#: Seconds between two progress lines of a run without progress bars.
+PROGRESS_EVERY_S = 60.0
+
+
+class _ProgressLines:
+    """The progress bar's count as log lines: ``desc: 12/61 jobs done, 31 min``."""
+
+    def __init__(self, log: Callable[[str], None], desc: str, total: int, found: int) -> None:
+        self.log, self.desc, self.total, self.count = log, desc, total, found
+        self.start = self.last = time.monotonic()
+        if found:
+            log(f"{desc}: {found}/{total} jobs found done by an earlier run")
+
+    def done(self) -> None:
+        self.count += 1
+        now = time.monotonic()
+        if self.count == self.total or now - self.last >= PROGRESS_EVERY_S:
+            self.last = now
+            t = now - self.start
+            took = f"{t:.0f} s" if t < 120 else f"{t / 60:.0f} min"
+            self.log(f"{self.desc}: {self.count}/{self.total} jobs done, {took}")
 
 
 def run_local(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from repro import resume
+from repro import resume, runner
 from repro.resume import JobStore
 from repro.runner import JobFailed, RunContext
 from tests.harness import toy_paper
@@ -79,6 +79,26 @@ def test_map_reuses_finished_jobs(tmp_path: Path) -> None:
     assert path.is_file()
     store.clear("toy")
     assert not any((tmp_path / resume.FOLDER).rglob("*.pkl"))
+
+
+def test_a_run_without_bars_logs_its_jobs_found_and_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines: list[str] = []
+    ctx = RunContext(size="quick", progress=False, store=_store(tmp_path), log=lines.append)
+    ctx.map(_square, [1, 2], desc="squares")
+    assert lines == ["squares: 2/2 jobs done, 0 s"]  # only the end within a minute
+    lines.clear()
+    monkeypatch.setattr(runner, "PROGRESS_EVERY_S", 0.0)
+    ctx.map(_square, [1, 2, 3, 4])
+    assert lines == [
+        "_square: 2/4 jobs found done by an earlier run",
+        "_square: 3/4 jobs done, 0 s",
+        "_square: 4/4 jobs done, 0 s",
+    ]
+    lines.clear()
+    RunContext(progress=True, log=lines.append).map(_square, [1, 2])
+    assert lines == []  # the bar shows it
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
