@@ -218,7 +218,12 @@ def wall_time(doc: dict[str, Any]) -> str:
     """The run's wall time, saying so where it covers only the jobs this invocation computed
     (the rest reused from an interrupted run of the same command)."""
     text = f"wall time {doc['seconds']:.0f} s"
-    jobs = doc.get("jobs") or {}
+    if "jobs" not in doc:
+        return text + (
+            " (of its last invocation: this file predates the job counts, so it does not say "
+            "whether an interrupted earlier one had computed some of the jobs)"
+        )
+    jobs = doc["jobs"] or {}
     if jobs.get("reused"):
         text += (
             f" for the {jobs['computed']} jobs computed by this invocation; {jobs['reused']} more "

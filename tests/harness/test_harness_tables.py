@@ -267,3 +267,12 @@ def test_paper_page_links_the_property_tests_and_shows_the_papers_notes(toy):
     test = "tests/harness/test_harness_runner.py::test_toy_identity_property"
     assert f"[{test}](../tests/harness/test_harness_runner.py)" in page
     assert "## Notes\n\n- **choice** = 1. Why: the paper is silent." in page
+
+
+def test_the_wall_time_says_what_it_covers():
+    doc = {"seconds": 100.4, "jobs": {"computed": 7, "reused": 0}}
+    assert tables.wall_time(doc) == "wall time 100 s"
+    doc["jobs"] = {"computed": 4, "reused": 3}
+    assert tables.wall_time(doc).startswith("wall time 100 s for the 4 jobs computed by this")
+    del doc["jobs"]  # a results file written before the job counts
+    assert "does not say whether an interrupted earlier one" in tables.wall_time(doc)
