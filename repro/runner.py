@@ -180,22 +180,44 @@ PROGRESS_EVERY_S = 60.0
 
 
 class _ProgressLines:
-    """The progress bar's count as log lines: ``desc: 12/61 jobs done, 31 min``."""
+    """The progress bar's count as log lines, with the time the rest takes at this invocation's
+    pace so far: ``desc: 12/61 jobs done in 31 min, about 2.1 h to go``."""
 
-    def __init__(self, log: Callable[[str], None], desc: str, total: int, found: int) -> None:
-        self.log, self.desc, self.total, self.count = log, desc, total, found
-        self.start = self.last = time.monotonic()
+    def __init__(
+        self,
+        log: Callable[[str], None],
+        desc: str,
+        total: int,
+        found: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.log, self.desc, self.total, self.found = log, desc, total, found
+        self.count, self.clock = found, clock
+        self.start = self.last = clock()
         if found:
             log(f"{desc}: {found}/{total} jobs found done by an earlier run")
 
     def done(self) -> None:
         self.count += 1
-        now = time.monotonic()
-        if self.count == self.total or now - self.last >= PROGRESS_EVERY_S:
-            self.last = now
-            t = now - self.start
-            took = f"{t:.0f} s" if t < 120 else f"{t / 60:.0f} min"
-            self.log(f"{self.desc}: {self.count}/{self.total} jobs done, {took}")
+        now = self.clock()
+        if self.count < self.total and now - self.last < PROGRESS_EVERY_S:
+            return
+        self.last = now
+        took = now - self.start
+        line = f"{self.desc}: {self.count}/{self.total} jobs done in {_duration(took)}"
+        if self.count < self.total:
+            left = took / (self.count - self.found) * (self.total - self.count)
+            line += f", about {_duration(left)} to go"
+        self.log(line)
+
+
+def _duration(seconds: float) -> str:
+    """``42 s``, ``17 min``, ``2.1 h``."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def run_local(

@@ -87,18 +87,32 @@ def test_a_run_without_bars_logs_its_jobs_found_and_done(
     lines: list[str] = []
     ctx = RunContext(size="quick", progress=False, store=_store(tmp_path), log=lines.append)
     ctx.map(_square, [1, 2], desc="squares")
-    assert lines == ["squares: 2/2 jobs done, 0 s"]  # only the end within a minute
+    assert lines == ["squares: 2/2 jobs done in 0 s"]  # only the end within a minute
     lines.clear()
     monkeypatch.setattr(runner, "PROGRESS_EVERY_S", 0.0)
     ctx.map(_square, [1, 2, 3, 4])
     assert lines == [
         "_square: 2/4 jobs found done by an earlier run",
-        "_square: 3/4 jobs done, 0 s",
-        "_square: 4/4 jobs done, 0 s",
+        "_square: 3/4 jobs done in 0 s, about 0 s to go",
+        "_square: 4/4 jobs done in 0 s",
     ]
     lines.clear()
     RunContext(progress=True, log=lines.append).map(_square, [1, 2])
     assert lines == []  # the bar shows it
+
+
+def test_progress_lines_tell_the_time_left_at_this_invocations_pace() -> None:
+    lines: list[str] = []
+    now = iter([0.0, 600.0, 630.0, 1800.0, 2400.0])  # start, then one reading per finished job
+    log = runner._ProgressLines(lines.append, "stgcn msr", 10, 6, clock=lambda: next(now))
+    for _ in range(4):
+        log.done()
+    assert lines == [
+        "stgcn msr: 6/10 jobs found done by an earlier run",
+        "stgcn msr: 7/10 jobs done in 10 min, about 30 min to go",  # 600 s a job, 3 left
+        "stgcn msr: 9/10 jobs done in 30 min, about 10 min to go",  # 8/10 at 630 s: within a minute
+        "stgcn msr: 10/10 jobs done in 40 min",
+    ]
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
