@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from repro import stats
-from repro.claims import Paper, paper_ids
+from repro.claims import Paper, Verdict, paper_ids
 
 if TYPE_CHECKING:  # matplotlib is loaded only where a figure is drawn
     from matplotlib.figure import Figure
@@ -181,13 +182,15 @@ def _why(c: dict[str, Any]) -> str:
 
 
 def verdict_counts(claims: Iterable[dict[str, Any]]) -> str:
-    """``reproduced 18, not run 2, …``: how many claims got each verdict, most common first.
+    """``reproduced 18, not reproduced 1, not run 2``: how many claims got each verdict, in the
+    order of :class:`repro.claims.Verdict` (so that rows of counts read alike), verdicts no
+    claim got left out.
 
     A claim measured by the same runs as another (``same_runs_as``) is counted once, under the
     other's id.
     """
-    counts = pd.Series([c["verdict"] for c in claims if not c.get("same_runs_as")]).value_counts()
-    return ", ".join(f"{k} {v}" for k, v in counts.items())
+    counts = Counter(c["verdict"] for c in claims if not c.get("same_runs_as"))
+    return ", ".join(f"{v.value} {counts[v.value]}" for v in Verdict if counts[v.value])
 
 
 def claims_frame(doc: dict[str, Any]) -> pd.DataFrame:
@@ -307,9 +310,9 @@ def paper_markdown(
 
 
 def summary_markdown(docs: Sequence[dict[str, Any]], papers: Sequence[Paper]) -> str:
-    """``results/README.md``: the key, the run of each paper, then one row per claim over all
-    papers (metric, run size and n, the verdict and a gap's size); unimplemented papers
-    listed."""
+    """``results/README.md``: the key, the run of each paper with its verdict counts, then one
+    row per claim over all papers (metric, run size and n, the verdict and a gap's size);
+    unimplemented papers listed."""
     by_id = {d["paper"]: d for d in docs}
     runs, rows = [], []
     for pid in paper_ids():
@@ -327,6 +330,7 @@ def summary_markdown(docs: Sequence[dict[str, Any]], papers: Sequence[Paper]) ->
                 "command": f"`{doc['command']}`",
                 "commit": f"`{str(doc['commit'])[:10]}`{dirty}",
                 "date": doc["date"],
+                "verdicts": verdict_counts(doc["claims"]),
             }
         )
         for c in doc["claims"]:

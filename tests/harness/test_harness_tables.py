@@ -276,3 +276,12 @@ def test_the_wall_time_says_what_it_covers():
     assert tables.wall_time(doc).startswith("wall time 100 s for the 4 jobs computed by this")
     del doc["jobs"]  # a results file written before the job counts
     assert "does not say whether an interrupted earlier one" in tables.wall_time(doc)
+
+
+def test_the_summary_counts_each_papers_verdicts(toy):
+    summary = tables.summary_markdown([results_doc(toy, gap_measured(6.0, 8.0))], [toy])
+    runs = next(line for line in summary.splitlines() if line.startswith("| [toy](toy.md)"))
+    doc_counts = tables.verdict_counts(results_doc(toy, gap_measured(6.0, 8.0))["claims"])
+    assert runs.rstrip(" |").endswith(doc_counts) and "reproduced" in doc_counts
+    claims = [{"verdict": v} for v in ("not run", "inconclusive", "not run", "reproduced")]
+    assert tables.verdict_counts(claims) == "reproduced 1, inconclusive 1, not run 2"
