@@ -226,8 +226,8 @@ def wall_time(doc: dict[str, Any]) -> str:
             " (of its last invocation: this file predates the job counts, so it does not say "
             "whether an interrupted earlier one had computed some of the jobs)"
         )
-    jobs = doc["jobs"] or {}
-    if jobs.get("reused"):
+    jobs = doc["jobs"]
+    if jobs["reused"]:
         text += (
             f" for the {jobs['computed']} jobs computed by this invocation; {jobs['reused']} more "
             "were reused from an interrupted run of the same command, their time not included"

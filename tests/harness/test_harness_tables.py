@@ -279,9 +279,10 @@ def test_the_wall_time_says_what_it_covers():
 
 
 def test_the_summary_counts_each_papers_verdicts(toy):
-    summary = tables.summary_markdown([results_doc(toy, gap_measured(6.0, 8.0))], [toy])
+    doc = results_doc(toy, gap_measured(6.0, 8.0))
+    summary = tables.summary_markdown([doc], [toy])
     runs = next(line for line in summary.splitlines() if line.startswith("| [toy](toy.md)"))
-    doc_counts = tables.verdict_counts(results_doc(toy, gap_measured(6.0, 8.0))["claims"])
+    doc_counts = tables.verdict_counts(doc["claims"])
     assert runs.rstrip(" |").endswith(doc_counts) and "reproduced" in doc_counts
     claims = [{"verdict": v} for v in ("not run", "inconclusive", "not run", "reproduced")]
     assert tables.verdict_counts(claims) == "reproduced 1, inconclusive 1, not run 2"
