@@ -90,6 +90,10 @@ class Claim:
     #: For ``repro check``: a number may move by this much between runs without being flagged
     #: (added to the 3-standard-error rule). Defaults to ``tolerance / 2`` for numeric claims.
     check_tolerance: float | None = None
+    #: The value is computed from wall-clock times (a time, or a ratio, difference or fitted
+    #: exponent of times): the machine's load moves it, so no quick band may bound it
+    #: (``Experiment.quick_bands``) and no test asserts on it.
+    timed: bool = False
     #: The value is an absolute time on the machine that ran it (milliseconds): ``repro check``
     #: reports its moves but never fails on them (timings gate only as same-run ratios).
     machine_dependent: bool = False
@@ -111,6 +115,8 @@ class Claim:
             raise ValueError(f"claim {self.id}: an identity claim names its check and its test")
         if self.kind != "identity" and self.check is not None:
             raise ValueError(f"claim {self.id}: only identity claims have a check function")
+        if self.machine_dependent and not self.timed:
+            raise ValueError(f"claim {self.id}: a machine-dependent value is a time: mark it timed")
         if self.confidence == "secondary" and not self.confidence_note:
             raise ValueError(f"claim {self.id}: a secondary number must name its source")
 

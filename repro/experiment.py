@@ -34,8 +34,9 @@ class Experiment:
     above chance, a parameter ratio of the right order): the accuracy suite asserts it, so that
     a quick run that computes nonsense fails CI. Bands are sanity checks, not the claim's
     tolerance, and bound only values the machine's load cannot move (accuracies, counts,
-    parameters): a time or a ratio of times gets none, since the suite makes no timing
-    assertions (a quick fit of GCN's epoch-time exponent read 2.24 at load 4 on 2 cores).
+    parameters): a claim marked ``timed`` (a time, or a ratio or exponent of times) gets none,
+    since the suite makes no timing assertions (a quick fit of GCN's epoch-time exponent read
+    2.24 at load 4 on 2 cores); the registry test enforces it.
     """
 
     name: str

@@ -179,6 +179,7 @@ CLAIMS = (
         statement="L_GD's double backward makes a training iteration dearer than MCD's",
         source="the method (create_graph=True in step C); the paper reports no timing we read",
         metric="time per iteration, CGDM / MCD − 1 (same run, fastest of repeated calls)",
+        timed=True,
         kind="ordering",
         paper_value=1.0,
         confidence="assumed",

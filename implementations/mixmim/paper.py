@@ -210,6 +210,7 @@ CLAIMS = (
         "runs on the same tokens (the efficiency is in what each epoch teaches)",
         source="Abstract (efficiency); the authors' code",
         metric="pretraining step time, MixMIM / [MASK] baseline (same run)",
+        timed=True,
         kind="numeric",
         paper_value=1.0,
         confidence="assumed",

@@ -72,6 +72,8 @@ def test_claim_validation():
         numeric(kind="ordering", paper_value=0.0)
     with pytest.raises(ValueError, match="name its source"):
         numeric(confidence="secondary")
+    with pytest.raises(ValueError, match="mark it timed"):
+        numeric(machine_dependent=True)
     with pytest.raises(ValueError, match="does not start with its paper id"):
         Paper(
             id="dcn", title="t", authors="a", venue="v", year=2017, arxiv=None, claims=(numeric(),)

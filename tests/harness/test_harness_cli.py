@@ -141,7 +141,7 @@ def test_machine_dependent_moves_never_gate(full_toy, monkeypatch, capsys):
     import tests.harness.toy_paper as module
 
     claims = tuple(
-        replace(c, machine_dependent=True) if c.id == "toy.table1.mean" else c
+        replace(c, timed=True, machine_dependent=True) if c.id == "toy.table1.mean" else c
         for c in module.PAPER.claims
     )
     monkeypatch.setattr(module, "PAPER", replace(module.PAPER, claims=claims))

@@ -2,7 +2,8 @@
 
 - each claim is measured by exactly one thing: an identity claim by its check function (the
   runner measures it in every run size), any other claim by exactly one declared experiment;
-- each experiment declares only known claims and known dataset names;
+- each experiment declares only known claims and known dataset names, and bounds no timed
+  claim (``Claim.timed``) with a quick band: the tests make no timing assertions;
 - each ``Claim.test`` names a test function that exists, in the file it names, and whose name
   or docstring carries the claim id (so that grep finds claim, test and code together).
 
@@ -56,6 +57,14 @@ def test_every_claim_is_measured_exactly_once(paper):
             assert not owners, f"{claim.id}: measured by its check and by {owners}"
         else:
             assert len(owners) == 1, f"{claim.id}: measured by {owners or 'no experiment'}"
+
+
+@pytest.mark.parametrize("paper", PAPERS, ids=lambda p: p.id)
+def test_no_quick_band_bounds_a_timed_value(paper):
+    timed = {c.id for c in paper.claims if c.timed}
+    for exp in paper.experiments():
+        banded = timed & set(exp.quick_bands)
+        assert not banded, f"{paper.id}: {exp.name} bands timed values {sorted(banded)}"
 
 
 @pytest.mark.parametrize("paper", PAPERS, ids=lambda p: p.id)
