@@ -385,13 +385,18 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    results_help = "results folder (default: $REPRO_RESULTS or ./results)"
     p = argparse.ArgumentParser(prog="repro", description=__doc__)
-    p.add_argument("--results", help="results folder (default: $REPRO_RESULTS or ./results)")
+    p.add_argument("--results", help=results_help)
+    # accepted after the command too (`repro run gcn --results r`); SUPPRESS keeps a value given
+    # before it when it is absent after
+    after = argparse.ArgumentParser(add_help=False)
+    after.add_argument("--results", default=argparse.SUPPRESS, help=results_help)
     sub = p.add_subparsers(dest="cmd", required=True)
 
-    sub.add_parser("list", help="papers and claims with their current verdicts")
+    sub.add_parser("list", parents=[after], help="papers and claims with their current verdicts")
 
-    r = sub.add_parser("run", help="run papers' experiments and write results/")
+    r = sub.add_parser("run", parents=[after], help="run papers' experiments and write results/")
     r.add_argument("papers", nargs="*", help="paper ids (see `repro list`)")
     r.add_argument("--all", action="store_true", help="every implemented paper")
     size = r.add_mutually_exclusive_group()
@@ -434,7 +439,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="discard the jobs an interrupted run of the same command left (default: reuse them)",
     )
 
-    c = sub.add_parser("check", help="compare the latest results with the stored baselines")
+    c = sub.add_parser(
+        "check", parents=[after], help="compare the latest results with the stored baselines"
+    )
     c.add_argument("papers", nargs="*")
     c.add_argument(
         "--size", choices=SIZES, help="which run to check (default: the latest of any size)"
@@ -454,7 +461,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--benchmarks", help="with --speed: benchmark JSON folder (default: results/benchmarks)"
     )
 
-    t = sub.add_parser("table", help="write README.md, claims.csv and the plots of one run size")
+    t = sub.add_parser(
+        "table", parents=[after], help="write README.md, claims.csv and the plots of one run size"
+    )
     t.add_argument("--size", choices=SIZES, default="full", help="default: full (results/)")
     sub.add_parser("env", help="print the environment fingerprint as JSON")
 

@@ -189,6 +189,19 @@ def test_default_runs_keep_to_their_own_folder(toy, tmp_path):
     assert not (tmp_path / "README.md").exists()
 
 
+def test_results_folder_may_follow_the_command(toy, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # the default folder ./results would be tmp_path/results
+    other = tmp_path / "other"
+    assert main(["run", "toy", "--quick", "--no-progress", "--results", str(other)]) == 0
+    assert (other / "quick" / "toy.json").is_file() and not (tmp_path / "results").exists()
+    assert main(["table", "--size", "quick", "--results", str(other)]) == 0
+    assert (other / "quick" / "README.md").is_file()
+    # given before the command, it is not reset by the command's own (absent) option
+    capsys.readouterr()
+    assert main(["--results", str(other), "check", "--size", "quick"]) == 1
+    assert f"no baseline at {other / 'baselines' / 'toy.json'}" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     "extra, message",
     [
