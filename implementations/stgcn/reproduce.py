@@ -25,11 +25,12 @@ The network keeps the paper's ten units and temporal kernel 9 with narrower widt
   ``--jobs 2`` on 2 quiet cores; far from trained, it shows the pipeline, not the verdicts;
 - full: T = 48, width 32, 100 epochs (MSR) / 150 (UTKinect), 10 seeds for the full ST-GCN and
   the TCN baseline and 5 for the other rows, all 10 splits, and the full ST-GCN at widths 8,
-  16 and 64 with 2 seeds (the width curve): 122 training runs. One MSR run at width 32 takes
-  about 580 s of one CPU core (100 epochs), one UTKinect run about 330 s: about 16 core-hours,
-  8 hours on 2 cores. Meant for ``--device cuda --jobs 16`` on one GPU (estimate, not
-  measured here: 1,800 / 1,050 optimiser steps per MSR / UTKinect run at ~10-30 ms a step
-  with 16 processes sharing the GPU, 5-8 minutes); ``--seeds 5`` trims the Table 1 part.
+  16 and 64 with 2 seeds (the width curve): 122 training runs. Measured on 2 AMD EPYC cores
+  (commit 2aae1b3, ``--jobs 2``, resumed over five invocations): 11.7 core-hours of training,
+  about 6 hours of wall time; one width-32 run of the full ST-GCN takes 505 s of one core on MSR
+  (100 epochs) and 265 s on UTKinect (150 epochs), the TCN baseline 50 s and 26 s, a width-64
+  run about 3 times a width-32 one. ``--seeds 5`` trims the Table 1 part; on a GPU
+  (``--device cuda --jobs 16``) it has not been timed.
 """
 
 from __future__ import annotations
