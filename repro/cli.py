@@ -175,10 +175,12 @@ def _run_papers(
             executor=args.executor,
             ray_address=args.address,
         )
-        store.reused = store.computed = 0
+        store.begin()
         print(f"== {paper.id}: {paper.title} ({size} run, {ctx.jobs} jobs)", flush=True)
         run = run_paper(paper, ctx)
-        doc = run_to_dict(run, command, store.reused, store.computed)
+        doc = run_to_dict(
+            run, command, store.reused, store.computed, store.earlier_seconds(paper.id)
+        )
         if args.save_baseline:  # refused before anything is written
             baselines.check_baseline(doc, args.allow_missing)
         write_atomic(res / f"{paper.id}.json", dump(doc))
@@ -213,12 +215,13 @@ def _run_summary(docs: Sequence[dict], base: Path, res: Path) -> str:
         if doc["run"]["size"] != "full" and committed.is_file():
             diffs = baselines.compare(load(committed), doc)
             measured = sum(c["value"] is not None for c in doc["claims"])
-            apart = [d for d in diffs if d.kind not in ("not compared", "verdict flip")]
+            apart = [d for d in diffs if d.kind not in ("not compared", "verdict flip", "lost")]
             skipped = sum(d.kind == "not compared" for d in diffs)
+            lost = sum(d.kind == "lost" for d in diffs)
             line += (
                 f" | vs the committed full run ({committed}): {measured - len(apart) - skipped} "
                 f"agree within their statistics, {len(apart)} differ, {skipped} not compared "
-                "(smaller protocol)"
+                f"(smaller protocol), {lost} not measured in this run"
             )
         lines.append(line)
         for c in doc["claims"]:

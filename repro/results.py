@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,12 +47,19 @@ def claim_record(claim: Claim) -> dict[str, Any]:
     }
 
 
-def run_to_dict(run: PaperRun, command: str, reused: int = 0, computed: int = 0) -> dict[str, Any]:
+def run_to_dict(
+    run: PaperRun,
+    command: str,
+    reused: int = 0,
+    computed: int = 0,
+    earlier: Sequence[float] = (),
+) -> dict[str, Any]:
     """The JSON document for one paper's run.
 
     ``reused`` and ``computed`` count its jobs taken from an interrupted run of the same
     command and run now: ``seconds`` is this invocation's wall time, which covers the computed
-    ones only.
+    ones only; ``earlier`` holds the wall seconds of each interrupted invocation that computed
+    the reused ones (up to its last finished job).
     """
     env = run.env
     claims = []
@@ -89,7 +97,7 @@ def run_to_dict(run: PaperRun, command: str, reused: int = 0, computed: int = 0)
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "run": describe_run(run.ctx),
         "seconds": run.seconds,
-        "jobs": {"computed": computed, "reused": reused},
+        "jobs": {"computed": computed, "reused": reused, "earlier_seconds": list(earlier)},
         "env": env,
         "claims": claims,
     }

@@ -14,6 +14,10 @@ SHA-256 of
 - the job itself: the paper, the experiment, the function's qualified name and the pickled
   item.
 
+Beside a paper's jobs, a ledger per code and run parameters (``<paper>/<key>.time.json``)
+records how long each invocation of the command ran, up to its last finished job, so that the
+table of a resumed run states the whole wall time, not only its last invocation's.
+
 The files are our own pickles, written by this process's runner in the results folder; they
 are read back only from there. The runner deletes a paper's jobs once its tables are written
 (a finished run leaves nothing to resume; a rerun recomputes).
@@ -22,8 +26,11 @@ are read back only from there. The runner deletes a paper's jobs once its tables
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import pickle
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -56,7 +63,7 @@ class JobStore:
     """Results of finished jobs under ``folder``, keyed by code, run parameters and job.
 
     ``scope`` (paper id, experiment name) is set by the runner before each experiment;
-    ``reused`` and ``computed`` count this run's jobs.
+    ``reused`` and ``computed`` count this run's jobs since :meth:`begin`.
     """
 
     folder: Path
@@ -65,6 +72,13 @@ class JobStore:
     reused: int = 0
     computed: int = 0
     _code: str = field(default_factory=code_fingerprint, repr=False)
+    _started: float = field(default_factory=time.monotonic, repr=False)
+    _invocation: str = field(default_factory=lambda: f"{os.getpid()}-{time.time_ns()}", repr=False)
+
+    def begin(self) -> None:
+        """Start one paper's run: the job counts at zero, this invocation's clock at now."""
+        self.reused = self.computed = 0
+        self._started = time.monotonic()
 
     def key(self, fn: Callable[..., Any], item: Any) -> str:
         """The job's key: code, run parameters, scope, function and item."""
@@ -95,6 +109,27 @@ class JobStore:
         """Keep a finished job's result (atomically: a kill never leaves half a file)."""
         write_atomic(self._path(key), pickle.dumps(value, protocol=4))
         self.computed += 1
+        ledger = self._ledger(self.scope[0])
+        times = self._times(ledger)
+        times[self._invocation] = time.monotonic() - self._started
+        write_atomic(ledger, json.dumps(times).encode())
+
+    def earlier_seconds(self, paper: str) -> list[float]:
+        """Wall seconds of each earlier invocation of this command (same code and run
+        parameters) that finished jobs of ``paper``, each counted up to its last finished job."""
+        times = self._times(self._ledger(paper))
+        return [s for inv, s in sorted(times.items()) if inv != self._invocation]
+
+    def _ledger(self, paper: str) -> Path:
+        digest = hashlib.sha256(f"{self._code}\0{self.run_key}".encode()).hexdigest()
+        return self.folder / paper / f"{digest[:16]}.time.json"
+
+    @staticmethod
+    def _times(ledger: Path) -> dict[str, float]:
+        try:
+            return json.loads(ledger.read_text())
+        except (OSError, ValueError):
+            return {}  # none yet, or cut short: the time of those invocations is not known
 
     def clear(self, *scope: str) -> None:
         """Delete the jobs of ``scope`` (e.g. one paper, once its tables are written)."""

@@ -219,7 +219,8 @@ def run_size(doc: dict[str, Any]) -> str:
 
 def wall_time(doc: dict[str, Any]) -> str:
     """The run's wall time, saying so where it covers only the jobs this invocation computed
-    (the rest reused from an interrupted run of the same command)."""
+    (the rest reused from an interrupted run of the same command), with the whole run's where
+    the job store's ledger kept the earlier invocations' times."""
     text = f"wall time {doc['seconds']:.0f} s"
     if "jobs" not in doc:
         return text + (
@@ -227,12 +228,20 @@ def wall_time(doc: dict[str, Any]) -> str:
             "whether an interrupted earlier one had computed some of the jobs)"
         )
     jobs = doc["jobs"]
-    if jobs["reused"]:
-        text += (
-            f" for the {jobs['computed']} jobs computed by this invocation; {jobs['reused']} more "
+    if not jobs["reused"]:
+        return text
+    text += f" for the {jobs['computed']} jobs computed by this invocation; {jobs['reused']} more "
+    earlier = jobs.get("earlier_seconds")
+    if not earlier:  # written before the ledger, or the ledger was lost
+        return text + (
             "were reused from an interrupted run of the same command, their time not included"
         )
-    return text
+    total = doc["seconds"] + sum(earlier)
+    return text + (
+        f"were computed by {len(earlier)} earlier, interrupted invocation(s) of the same command, "
+        f"which ran {sum(earlier):.0f} s up to their last finished job: {total:.0f} s "
+        f"({total / 3600:.1f} h) in all"
+    )
 
 
 def extra_plots(plots_dir: Path, paper_id: str) -> list[Path]:

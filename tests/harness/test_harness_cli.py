@@ -163,6 +163,18 @@ def test_a_smaller_run_compares_identities_only(full_toy, capsys):
     assert main(["--results", str(full_toy), "check", "toy", "--size", "full"]) == 0
 
 
+def test_a_smaller_runs_summary_counts_claims_it_did_not_measure_apart(
+    full_toy, monkeypatch, capsys
+):
+    """A claim the committed run measured but a smaller run did not (its data absent here, or
+    a protocol run at full size only) is "not measured in this run", not a difference."""
+    monkeypatch.delenv("TOY_DATA")
+    args = ["--results", str(full_toy), "run", "toy", "--quick", "--no-progress", "--jobs", "1"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "0 differ" in out and "1 not measured in this run" in out
+
+
 def test_baselines_are_refused_without_seeds_or_data(toy, tmp_path, capsys):
     full = ["--results", str(tmp_path), "run", "toy", "--full", "--no-progress", "--jobs", "1"]
     assert main([*full, "--save-baseline"]) == 2  # toy data absent

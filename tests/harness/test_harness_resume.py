@@ -59,6 +59,25 @@ def test_store_round_trip_and_keys(tmp_path: Path) -> None:
     assert _store(tmp_path).key(_square, 3) == key
 
 
+def test_ledger_keeps_each_invocations_time(tmp_path: Path) -> None:
+    first = _store(tmp_path)
+    first.put(first.key(_square, 1), 1)
+    first.put(first.key(_square, 2), 4)
+    assert first.earlier_seconds("toy") == []  # its own time is not an earlier one
+    second = _store(tmp_path)
+    [seconds] = second.earlier_seconds("toy")
+    assert seconds > 0
+    second.put(second.key(_square, 3), 9)
+    assert len(_store(tmp_path).earlier_seconds("toy")) == 2
+    # another command's invocations (run parameters or code) are not this one's
+    assert _store(tmp_path, run_key="full 3 cpu").earlier_seconds("toy") == []
+    edited = _store(tmp_path)
+    edited._code = "another commit"
+    assert edited.earlier_seconds("toy") == []
+    first.clear("toy")
+    assert _store(tmp_path).earlier_seconds("toy") == []
+
+
 def test_truncated_job_file_is_computed_again(tmp_path: Path) -> None:
     store = _store(tmp_path)
     key = store.key(_square, 3)
@@ -179,13 +198,16 @@ def test_killed_run_resumes_with_the_same_numbers(tmp_path: Path) -> None:
     assert again.returncode == 0, out
     assert f"resumed: {kept} jobs reused" in out
     assert _values(cut) == _values(whole)
-    # the table's wall time says it covers the computed jobs only
-    assert json.loads((cut / "toy.json").read_text())["jobs"] == {
-        "computed": 6 - kept,
-        "reused": kept,
-    }
+    # the table's wall time adds the killed invocation's, which ran at least its jobs' sleeps
+    jobs_doc = json.loads((cut / "toy.json").read_text())["jobs"]
+    assert (jobs_doc["computed"], jobs_doc["reused"]) == (6 - kept, kept)
+    [earlier] = jobs_doc["earlier_seconds"]
+    assert earlier >= 0.5 * kept
     page = (cut / "toy.md").read_text()
-    assert f"for the {6 - kept} jobs computed by this invocation; {kept} more were reused" in page
+    assert (
+        f"for the {6 - kept} jobs computed by this invocation; {kept} more were computed by 1 "
+        "earlier, interrupted invocation(s)"
+    ) in page
     assert "reused" not in (whole / "toy.md").read_text()
     assert not any(jobs.rglob("*.pkl"))  # a finished run leaves nothing to resume
 

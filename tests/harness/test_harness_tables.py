@@ -274,6 +274,12 @@ def test_the_wall_time_says_what_it_covers():
     assert tables.wall_time(doc) == "wall time 100 s"
     doc["jobs"] = {"computed": 4, "reused": 3}
     assert tables.wall_time(doc).startswith("wall time 100 s for the 4 jobs computed by this")
+    assert "their time not included" in tables.wall_time(doc)
+    doc["jobs"]["earlier_seconds"] = [3000.0, 500.0]
+    assert tables.wall_time(doc).endswith(
+        "3 more were computed by 2 earlier, interrupted invocation(s) of the same command, which "
+        "ran 3500 s up to their last finished job: 3600 s (1.0 h) in all"
+    )
     del doc["jobs"]  # a results file written before the job counts
     assert "does not say whether an interrupted earlier one" in tables.wall_time(doc)
 
